@@ -1,0 +1,137 @@
+/**
+ * The records the tool emits, as fixed by the outside contract (CONTRACT.md)
+ * plus the project's own extra fields. Reporters, the checker and the library
+ * API all speak these types.
+ */
+import type { TcpState } from './state/states.js';
+
+export type Side = 'client' | 'server';
+export type Opening = 'handshake' | 'syn_only' | 'syn_synack' | 'rejected' | 'midstream';
+export type Closing = 'fin' | 'half' | 'rst' | 'none';
+export type ActiveCloser = 'client' | 'server' | 'both' | null;
+
+export type AnomalyCode =
+  | 'syn_unanswered'
+  | 'syn_rejected'
+  | 'half_open'
+  | 'fin_wait1_stuck'
+  | 'fin_wait2_stuck'
+  | 'close_wait_stuck'
+  | 'last_ack_stuck'
+  | 'reset'
+  | 'time_wait_reuse'
+  | 'retransmissions'
+  | 'zero_window';
+
+export interface Transition {
+  ts: number;
+  side: Side;
+  from: TcpState;
+  to: TcpState;
+  cause: string;
+  /** 1-based frame number of the segment that caused it (absent for timer-driven changes). */
+  frame?: number;
+  /** True when the change is inferred rather than seen (e.g. the peer's ACK never appeared). */
+  inferred?: boolean;
+}
+
+export interface Anomaly {
+  code: AnomalyCode;
+  side: Side;
+  /** When the condition began (epoch seconds). */
+  since: number;
+  /** How long it lasted up to the end of the lifecycle or capture, in seconds. */
+  duration: number;
+  detail: string;
+  /** Frame where the condition began. */
+  frame?: number;
+  /** Count for countable anomalies (retransmissions). */
+  count?: number;
+}
+
+export interface ConnectionRecord {
+  type: 'connection';
+  id: string;
+  client: string;
+  server: string;
+  first_ts: number;
+  last_ts: number;
+  /** 1-based frame numbers of the first and last packet, to jump there in Wireshark. */
+  first_frame: number;
+  last_frame: number;
+  packets: number;
+  /** Payload bytes sent by each side. */
+  client_bytes: number;
+  server_bytes: number;
+  opening: Opening;
+  closing: Closing;
+  active_closer: ActiveCloser;
+  client_state: TcpState;
+  server_state: TcpState;
+  transitions: Transition[];
+  anomalies: Anomaly[];
+  /** Zeek's conn_state and history, by Zeek's published rules. */
+  conn_state: string;
+  history: string;
+  /** How the client was chosen: `syn` (sent the first SYN) or a mid-stream rule name. */
+  client_rule: string;
+  /** Capture file the lifecycle was seen in (the first, when it spans several). */
+  file?: string;
+  /** True when the lifecycle was still open at the end of its file (a partial result to merge). */
+  open_at_end: boolean;
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export type FindingCode =
+  | 'close_wait_leak'
+  | 'fin_wait2_pileup'
+  | 'fin_wait1_pileup'
+  | 'last_ack_pileup'
+  | 'time_wait_storm'
+  | 'syn_flood'
+  | 'service_unreachable'
+  | 'reset_storm'
+  | 'retransmission_storm'
+  | 'zero_window_stall';
+
+export interface FindingExample {
+  id: string;
+  first_frame: number;
+  last_frame: number;
+  client: string;
+  server: string;
+}
+
+export interface FindingRecord {
+  type: 'finding';
+  code: FindingCode;
+  severity: Severity;
+  endpoint: string;
+  count: number;
+  connections: string[];
+  connections_total: number;
+  first_ts: number;
+  last_ts: number;
+  summary: string;
+  advice: string[];
+  examples: FindingExample[];
+}
+
+export interface SummaryRecord {
+  type: 'summary';
+  packets: number;
+  tcp_packets: number;
+  connections: number;
+  states_at_end: Partial<Record<TcpState, number>>;
+  findings: number;
+  /** Extra counts: non-TCP, fragments, truncated, unknown link types, duplicate copies dropped. */
+  counts: Record<string, number>;
+  first_ts: number | null;
+  last_ts: number | null;
+  files: string[];
+  /** Warnings and errors met while reading (truncated final record, corrupt input, limits hit). */
+  warnings: string[];
+}
+
+export type OutputRecord = ConnectionRecord | FindingRecord | SummaryRecord;

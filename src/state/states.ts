@@ -1,0 +1,23 @@
+/** TCP endpoint states in netstat/ss names, plus UNKNOWN when the capture cannot tell. */
+export const TCP_STATES = [
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'CLOSING',
+  'TIME_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'CLOSED',
+  'UNKNOWN',
+] as const;
+
+export type TcpState = (typeof TCP_STATES)[number];
+
+/** States in which an endpoint waits for something from its peer; candidates for `*_stuck`. */
+export const WAITING_STATES = new Set<TcpState>(['SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK']);
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value ${String(x)}`);
+}
