@@ -79,6 +79,23 @@ export interface ConnectionRecord {
   file?: string;
   /** True when the lifecycle was still open at the end of its file (a partial result to merge). */
   open_at_end: boolean;
+  /** The first segments of the lifecycle, only when asked for (`keepSegments`), for ladder diagrams. */
+  segments?: SegmentSummary[];
+}
+
+/** One segment as a ladder diagram draws it; sequence numbers relative to each side's ISN when known. */
+export interface SegmentSummary {
+  frame: number;
+  ts: number;
+  from: Side;
+  /** Flags as tcpdump writes them: S, S., ., P., F., R, R. ... */
+  flags: string;
+  seq: number;
+  ack: number;
+  len: number;
+  win: number;
+  /** Set when the segment retransmits data, SYN or FIN already seen. */
+  retransmission?: boolean;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -130,8 +147,10 @@ export interface SummaryRecord {
   first_ts: number | null;
   last_ts: number | null;
   files: string[];
-  /** Warnings and errors met while reading (truncated final record, corrupt input, limits hit). */
+  /** Warnings met while reading (truncated final record, unknown link types, limits hit). */
   warnings: string[];
+  /** Damage that stopped reading a file part-way (exit 3): file, byte offset, reason. */
+  errors: { file: string; offset: number; reason: string }[];
 }
 
 export type OutputRecord = ConnectionRecord | FindingRecord | SummaryRecord;
