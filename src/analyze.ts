@@ -1,8 +1,16 @@
 /**
- * The library entry: captures in, contract records out. The CLI is a thin
- * layer over this module.
+ * The pipeline, end to end: captures in, contract records out. The CLI is a
+ * thin layer over `runPipeline` (callback, fastest) and library users get the
+ * same records from `analyze` (async iterable).
  */
-import type { OutputRecord } from './records.js';
+import { readCapture, sniffCaptureFile } from './capture/source.js';
+import { CaptureError, type Frame } from './capture/frame.js';
+import { Decoder } from './decode/decoder.js';
+import { PacketKind, PacketView } from './decode/packet.js';
+import { FlowTracker, DEFAULT_STUCK_AFTER } from './flow/tracker.js';
+import { FindingsAggregator } from './rules/findings.js';
+import type { ConnectionRecord, OutputRecord, SummaryRecord } from './records.js';
+import type { TcpState } from './state/states.js';
 
 export interface AnalyzeOptions {
   /** Seconds an endpoint may wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, SYN_SENT or SYN_RECV before it is flagged stuck. */
@@ -17,9 +25,182 @@ export interface AnalyzeOptions {
   keepSegments?: number;
   /** Verify TCP checksums (off by default: offload leaves them unfinished on the sending host). */
   verifyChecksums?: boolean;
+  /** Emit finding records (on by default). */
+  findings?: boolean;
+  /** Called now and then with progress (bytes read of the current input). */
+  onProgress?: (progress: Progress) => void;
 }
+
+export interface Progress {
+  input: string;
+  bytes: number;
+  totalBytes: number | undefined;
+  packets: number;
+  connections: number;
+}
+
+export const DEFAULTS = {
+  stuckAfter: DEFAULT_STUCK_AFTER,
+  timeWait: 60,
+  maxLive: 1_000_000,
+  maxRecord: 256 * 1024,
+} as const;
 
 /** An input: a file path, '-' for standard input, a readable stream, or the bytes of a capture. */
 export type CaptureInput = string | NodeJS.ReadableStream | Uint8Array;
 
-export declare function analyze(inputs: CaptureInput | CaptureInput[], options?: AnalyzeOptions): AsyncIterable<OutputRecord>;
+function inputName(input: CaptureInput, index: number): string {
+  if (typeof input === 'string') return input === '-' ? '<stdin>' : input;
+  return input instanceof Uint8Array ? `<buffer ${index + 1}>` : `<stream ${index + 1}>`;
+}
+
+/**
+ * Reject unusable inputs (missing file, not a capture) before any record is
+ * emitted, so that a usage problem never leaves half an output behind.
+ */
+export function validateInputs(inputs: CaptureInput[]): void {
+  for (const input of inputs) {
+    if (typeof input === 'string' && input !== '-') sniffCaptureFile(input);
+  }
+}
+
+/**
+ * Runs the whole pipeline, handing each record to `emit` as soon as it is
+ * final: connections as their lifecycles end, then findings, then the
+ * summary. Throws CaptureError only for an unusable input (nothing emitted
+ * from it); damage part-way is reported in `summary.errors`.
+ */
+export async function runPipeline(
+  inputList: CaptureInput | CaptureInput[],
+  options: AnalyzeOptions,
+  emit: (record: OutputRecord) => void,
+): Promise<SummaryRecord> {
+  const inputs = Array.isArray(inputList) ? inputList : [inputList];
+  validateInputs(inputs);
+
+  const decoder = new Decoder({ verifyChecksums: options.verifyChecksums ?? false });
+  const pkt = new PacketView();
+  const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
+  const statesAtEnd: Partial<Record<TcpState, number>> = {};
+  let connections = 0;
+  const onConnection = (record: ConnectionRecord): void => {
+    connections++;
+    statesAtEnd[record.client_state] = (statesAtEnd[record.client_state] ?? 0) + 1;
+    statesAtEnd[record.server_state] = (statesAtEnd[record.server_state] ?? 0) + 1;
+    findings?.add(record);
+    emit(record);
+  };
+  const tracker = new FlowTracker(
+    {
+      stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter,
+      timeWait: options.timeWait ?? DEFAULTS.timeWait,
+      maxLive: options.maxLive ?? DEFAULTS.maxLive,
+      keepSegments: options.keepSegments ?? 0,
+    },
+    onConnection,
+  );
+
+  const summary: SummaryRecord = {
+    type: 'summary',
+    packets: 0,
+    tcp_packets: 0,
+    connections: 0,
+    states_at_end: statesAtEnd,
+    findings: 0,
+    counts: {},
+    first_ts: null,
+    last_ts: null,
+    files: [],
+    warnings: [],
+    errors: [],
+  };
+
+  let frameNo = 1;
+  let firstTs = Infinity;
+  let lastTs = -Infinity;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const name = inputName(input, i);
+    summary.files.push(name);
+    let currentFile = name;
+    const onFrame = (frame: Frame): void => {
+      if (frame.ts < firstTs) firstTs = frame.ts;
+      if (frame.ts > lastTs) lastTs = frame.ts;
+      if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, currentFile);
+    };
+    const result = await readCapture(input, name, onFrame, {
+      maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
+      firstFrameNo: frameNo,
+      onProgress: options.onProgress
+        ? (bytes: number, totalBytes: number | undefined) =>
+            options.onProgress!({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live })
+        : undefined,
+    });
+    frameNo += result.frames;
+    if (result.warning) summary.warnings.push(result.warning.message);
+    if (result.error) summary.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
+  }
+
+  tracker.finish(Number.isFinite(lastTs) ? lastTs : undefined);
+
+  if (findings) {
+    for (const finding of findings.results()) {
+      summary.findings++;
+      emit(finding);
+    }
+  }
+
+  const counts = decoder.counts;
+  summary.packets = counts.packets;
+  summary.tcp_packets = counts.tcp;
+  summary.connections = connections;
+  summary.first_ts = Number.isFinite(firstTs) ? firstTs : null;
+  summary.last_ts = Number.isFinite(lastTs) ? lastTs : null;
+  summary.counts = {
+    non_tcp: counts.nonTcp,
+    not_ip: counts.notIp,
+    ip_fragments: counts.fragments,
+    truncated: counts.truncated,
+    unknown_link: counts.unknownLink,
+    duplicate_copies: counts.duplicates,
+    evicted_connections: tracker.evicted,
+  };
+  if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
+  if (tracker.evicted > 0) {
+    summary.warnings.push(`live-connection limit (${options.maxLive ?? DEFAULTS.maxLive}) reached: ${tracker.evicted} idle connections were reported early`);
+  }
+  emit(summary);
+  return summary;
+}
+
+/**
+ * The library API: every record of the contract, in order, as an async
+ * iterable. Memory stays bounded: the pipeline pauses while the consumer has
+ * not taken what was already produced.
+ */
+export async function* analyze(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord> {
+  const queue: OutputRecord[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const run = runPipeline(inputs, options, (record) => {
+    queue.push(record);
+    wake?.();
+  }).then(
+    () => { done = true; wake?.(); },
+    (error: unknown) => { failure = error; done = true; wake?.(); },
+  );
+  try {
+    while (true) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (done) break;
+      await new Promise<void>((resolve) => { wake = resolve; });
+      wake = undefined;
+    }
+    if (failure) throw failure;
+  } finally {
+    await run;
+  }
+}
+
+export { CaptureError };

@@ -1,0 +1,7 @@
+/** tcp-lifecycle as a library: the same pipeline and records as the CLI. */
+export { analyze, runPipeline, DEFAULTS } from './analyze.js';
+export type { AnalyzeOptions, CaptureInput, Progress } from './analyze.js';
+export { CaptureError } from './capture/frame.js';
+export type * from './records.js';
+export { TCP_STATES } from './state/states.js';
+export type { TcpState } from './state/states.js';
