@@ -105,7 +105,7 @@ export class CaptureReader {
       let pos = 0;
       if (this.carryLen > 0 || this.parser === undefined) {
         pos = this.fillCarry(chunk, base);
-        if (this.carryLen > 0) return;
+        if (this.carryLen > 0 || this.parser === undefined) return;
       }
       const parser = this.parser!;
       const end = chunk.length;
