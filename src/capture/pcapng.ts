@@ -9,7 +9,7 @@
  * - every other block type is skipped whole.
  *
  * Checked before a byte is buffered: total length >= 12, a multiple of 4 and
- * at most `maxBlock` (16 MiB, libpcap's own ceiling). Checked on the whole
+ * at most `maxBlock` (16 MiB, libpcap's starting ceiling). Checked on the whole
  * block: the trailing length equals the leading one, the fixed fields and
  * options fit, a packet names an interface the section described, a packet's
  * captured length fits its block and `maxRecord`. Damage in the first section
@@ -25,7 +25,7 @@ import type { RecordParser } from './record-parser.js';
 import { PCAPNG_SHB } from './sniff.js';
 import { DEFAULT_MAX_PCAP_RECORD } from './pcap.js';
 
-/** Largest block accepted (16 MiB), as libpcap: bounds the carry buffer. */
+/** Largest block accepted (16 MiB, libpcap's starting ceiling): bounds the carry buffer. */
 export const DEFAULT_MAX_PCAPNG_BLOCK = 16 * 1024 * 1024;
 export const PCAPNG_BLOCK_HEADER_BYTES = 12;
 

@@ -54,7 +54,10 @@ export async function readCapture(
   let error: CaptureError | undefined;
   try {
     if (typeof input === 'string' && input !== '-') await readFile(reader, input, options);
-    else if (input instanceof Uint8Array) reader.push(input);
+    else if (input instanceof Uint8Array) {
+      reader.push(input);
+      options.onProgress?.(reader.bytes, input.length);
+    }
     else await readStream(reader, input === '-' ? process.stdin : input, options);
   } catch (caught) {
     if (!(caught instanceof CaptureError) || caught.kind === 'not-capture') throw caught;

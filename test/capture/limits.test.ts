@@ -87,6 +87,18 @@ test('maxRecord lowers the limit: a record above it is corrupt at its offset', (
   t.is(outcome.error?.offset, 24);
 });
 
+test('maxRecord also bounds a pcapng packet, though its block is under the block cap', (t) => {
+  const bytes = load(path.join(PUBLIC_CAPTURES, 'tcpdump-pcapng-of13-ericsson.pcapng'));
+  const whole = readWhole(bytes);
+  const big = whole.frames.findIndex((f) => f.capLen > 300); // the 7th, 434 bytes
+  const outcome = readWhole(bytes, { maxRecord: 300 });
+  t.true(big > 0);
+  t.is(outcome.frames.length, big);
+  t.is(outcome.error?.kind, 'corrupt');
+  t.is(outcome.error?.offset, whole.frames[big]!.fileOffset);
+  t.regex(outcome.error!.message, /434 captured bytes exceeds the 300-byte limit/);
+});
+
 test('records longer than the header snaplen are read, as libpcap and tshark read them', (t) => {
   const bytes = load(path.join(PUBLIC_CAPTURES, 'zeek-tcp-ssh-dups.pcap'));
   const whole = readWhole(bytes);
