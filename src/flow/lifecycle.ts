@@ -1,0 +1,248 @@
+/**
+ * One connection lifecycle: a 4-tuple from its opening to its end. Holds the
+ * state machine and the counters, and turns them into the contract record.
+ */
+import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
+import type { Anomaly, ConnectionRecord, SegmentSummary, Side } from '../records.js';
+import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
+import { seqDiff } from '../state/seq.js';
+import { WAITING_STATES, type TcpState } from '../state/states.js';
+import { ZeekHistory, zeekConnState } from '../state/zeek.js';
+import { formatEndpoint } from './address.js';
+
+const STUCK_CODE: Partial<Record<TcpState, Anomaly['code']>> = {
+  FIN_WAIT1: 'fin_wait1_stuck',
+  FIN_WAIT2: 'fin_wait2_stuck',
+  CLOSE_WAIT: 'close_wait_stuck',
+  LAST_ACK: 'last_ack_stuck',
+};
+
+export interface LifecycleLimits {
+  stuckAfter: number;
+  keepSegments: number;
+}
+
+// Reused across all lifecycles: applying a segment allocates nothing.
+const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1 };
+const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
+
+export class Lifecycle {
+  /** Client address words then server address words. */
+  readonly addr = new Uint32Array(8);
+  readonly ipVersion: number;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  readonly machine: ConnectionMachine;
+  readonly history = new ZeekHistory();
+  readonly clientRule: string;
+  /** Next lifecycle in the same hash bucket. */
+  next: Lifecycle | undefined;
+  firstTs = 0;
+  lastTs = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  packets = 0;
+  timeWaitReuse: { since: number; frame: number } | undefined;
+  segments: SegmentSummary[] | undefined;
+  file: string | undefined;
+
+  constructor(pkt: PacketView, fromSrc: boolean, clientRule: string, readonly id: string) {
+    this.ipVersion = pkt.ipVersion;
+    const c = fromSrc ? pkt.src : pkt.dst;
+    const s = fromSrc ? pkt.dst : pkt.src;
+    for (let i = 0; i < 4; i++) {
+      this.addr[i] = c[i]!;
+      this.addr[4 + i] = s[i]!;
+    }
+    this.clientPort = fromSrc ? pkt.srcPort : pkt.dstPort;
+    this.serverPort = fromSrc ? pkt.dstPort : pkt.srcPort;
+    this.clientRule = clientRule;
+    this.machine = new ConnectionMachine(!(pkt.flags & SYN));
+    this.firstTs = pkt.ts;
+    this.firstFrame = pkt.frameNo;
+  }
+
+  /** Is the packet's source this lifecycle's client? (the caller knows the 4-tuple matches) */
+  fromClient(pkt: PacketView): boolean {
+    if (pkt.srcPort !== this.clientPort || pkt.dstPort !== this.serverPort) return false;
+    const a = this.addr;
+    const src = pkt.src;
+    return src[0] === a[0] && src[1] === a[1] && src[2] === a[2] && src[3] === a[3];
+  }
+
+  matches(pkt: PacketView): boolean {
+    const a = this.addr;
+    const s = pkt.src;
+    const d = pkt.dst;
+    if (pkt.ipVersion !== this.ipVersion) return false;
+    if (pkt.srcPort === this.clientPort && pkt.dstPort === this.serverPort &&
+        s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
+        d[0] === a[4] && d[1] === a[5] && d[2] === a[6] && d[3] === a[7]) return true;
+    return pkt.srcPort === this.serverPort && pkt.dstPort === this.clientPort &&
+      d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3] &&
+      s[0] === a[4] && s[1] === a[5] && s[2] === a[6] && s[3] === a[7];
+  }
+
+  /** Both sides are done: nothing more can happen but a new lifecycle. */
+  get finished(): boolean {
+    const c = this.machine.client.state;
+    const s = this.machine.server.state;
+    return (c === 'CLOSED' || c === 'TIME_WAIT') && (s === 'CLOSED' || s === 'TIME_WAIT') && (this.machine.client.sentPackets + this.machine.server.sentPackets > 0);
+  }
+
+  apply(pkt: PacketView, limits: LifecycleLimits): void {
+    const fromClient = this.fromClient(pkt);
+    segment.ts = pkt.ts;
+    segment.frame = pkt.frameNo;
+    segment.flags = pkt.flags;
+    segment.seq = pkt.seq;
+    segment.ack = pkt.ack;
+    segment.len = pkt.payloadLen;
+    segment.window = pkt.window;
+    segment.wscale = pkt.wscale;
+    this.machine.apply(fromClient ? 'client' : 'server', segment, outcome);
+    this.packets++;
+    this.lastTs = pkt.ts;
+    this.lastFrame = pkt.frameNo;
+    const f = pkt.flags;
+    if (f & SYN) this.history.add(f & ACK ? 'H' : 'S', fromClient);
+    else if (f & RST) this.history.add('R', fromClient);
+    else if (pkt.payloadLen > 0) this.history.add('D', fromClient);
+    else if (f & ACK && !(f & FIN)) this.history.add('A', fromClient);
+    if (f & FIN) this.history.add('F', fromClient);
+    if (outcome.retransmission) this.history.add('T', fromClient);
+    if (pkt.window === 0 && !(f & (SYN | RST))) this.history.add('W', fromClient);
+    if (limits.keepSegments > 0) this.keepSegment(pkt, fromClient, limits.keepSegments);
+  }
+
+  private keepSegment(pkt: PacketView, fromClient: boolean, max: number): void {
+    this.segments ??= [];
+    if (this.segments.length >= max) return;
+    const own = fromClient ? this.machine.client : this.machine.server;
+    const peer = fromClient ? this.machine.server : this.machine.client;
+    this.segments.push({
+      frame: pkt.frameNo,
+      ts: pkt.ts,
+      from: fromClient ? 'client' : 'server',
+      flags: flagText(pkt.flags),
+      seq: own.hasIsn ? seqDiff(pkt.seq, own.isn) >>> 0 : pkt.seq,
+      ack: pkt.flags & ACK ? (peer.hasIsn ? seqDiff(pkt.ack, peer.isn) >>> 0 : pkt.ack) : 0,
+      len: pkt.payloadLen,
+      win: pkt.window,
+      ...(outcome.retransmission ? { retransmission: true } : {}),
+    });
+  }
+
+  toRecord(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionRecord {
+    const m = this.machine;
+    const client = formatEndpoint(this.ipVersion, this.addr.subarray(0, 4), this.clientPort);
+    const server = formatEndpoint(this.ipVersion, this.addr.subarray(4, 8), this.serverPort);
+    const record: ConnectionRecord = {
+      type: 'connection',
+      id: this.id,
+      client,
+      server,
+      first_ts: round6(this.firstTs),
+      last_ts: round6(this.lastTs),
+      first_frame: this.firstFrame,
+      last_frame: this.lastFrame,
+      packets: this.packets,
+      client_bytes: m.client.payloadBytes,
+      server_bytes: m.server.payloadBytes,
+      opening: this.opening(),
+      closing: this.closing(),
+      active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
+      client_state: m.client.state,
+      server_state: m.server.state,
+      transitions: m.transitions.map((t) => ({ ...t, ts: round6(t.ts) })),
+      anomalies: this.anomalies(endTs, limits),
+      conn_state: zeekConnState(m),
+      history: this.history.toString(),
+      client_rule: this.clientRule,
+      open_at_end: openAtEnd,
+    };
+    if (this.file !== undefined) record.file = this.file;
+    if (this.segments) record.segments = this.segments;
+    return record;
+  }
+
+  private opening(): ConnectionRecord['opening'] {
+    const m = this.machine;
+    if (m.midstream && !m.sawSyn) return 'midstream';
+    if (m.rejected) return 'rejected';
+    if (m.sawSyn && m.sawSynAck && m.handshakeAcked) return 'handshake';
+    if (m.sawSynAck) return 'syn_synack';
+    return m.sawSyn ? 'syn_only' : 'midstream';
+  }
+
+  private closing(): ConnectionRecord['closing'] {
+    const m = this.machine;
+    if (m.rstBy !== null) return 'rst';
+    const fins = (m.client.sentFin ? 1 : 0) + (m.server.sentFin ? 1 : 0);
+    return fins === 2 ? 'fin' : fins === 1 ? 'half' : 'none';
+  }
+
+  private anomalies(endTs: number, limits: LifecycleLimits): Anomaly[] {
+    const m = this.machine;
+    const list: Anomaly[] = [];
+    const add = (code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number) => {
+      const a: Anomaly = { code, side, since: round6(since), duration: round6(Math.max(0, until - since)), detail };
+      if (frame) a.frame = frame;
+      if (count !== undefined) a.count = count;
+      list.push(a);
+    };
+    const c = m.client;
+    const s = m.server;
+    if (m.sawSyn && !m.sawSynAck && !m.rejected && s.sentPackets === 0) {
+      add('syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
+    }
+    if (m.rejected) add('syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
+    if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null) {
+      add('half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
+    }
+    for (const side of ['client', 'server'] as const) {
+      const e = m.endpoint(side);
+      for (const t of m.transitions) {
+        if (t.side !== side) continue;
+        const code = STUCK_CODE[t.to];
+        if (!code) continue;
+        const left = m.transitions.find((u) => u.side === side && u.ts >= t.ts && u.from === t.to && u !== t);
+        const until = left ? left.ts : endTs;
+        if (until - t.ts >= limits.stuckAfter) {
+          add(code, side, t.ts, until, `${t.to} for ${(until - t.ts).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, t.frame);
+        }
+      }
+      if (e.sentRst && m.rstBy === side) add('reset', side, this.lastTs, this.lastTs, `${side} aborted the connection with RST`, this.resetFrame(side));
+      if (e.retransmissions > 0) {
+        add('retransmissions', side, this.firstTs, this.lastTs,
+          `${e.retransmissions} retransmission(s): ${e.synRetransmits} SYN, ${e.dataRetransmits} data, ${e.finRetransmits} FIN`, undefined, e.retransmissions);
+      }
+      if (e.zeroWindowFirst >= 0) {
+        const total = e.zeroWindowTotal + (e.zeroWindowSince >= 0 ? endTs - e.zeroWindowSince : 0);
+        add('zero_window', side, e.zeroWindowFirst, e.zeroWindowFirst + total, `advertised a zero window for ${total.toFixed(3)} s`, e.zeroWindowFrame);
+      }
+    }
+    if (this.timeWaitReuse) add('time_wait_reuse', 'client', this.timeWaitReuse.since, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
+    void WAITING_STATES;
+    return list;
+  }
+
+  private resetFrame(side: Side): number | undefined {
+    return this.machine.transitions.find((t) => t.side === side && t.cause === 'sent RST')?.frame;
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Flags as tcpdump writes them. */
+export function flagText(flags: number): string {
+  let t = '';
+  if (flags & SYN) t += 'S';
+  if (flags & FIN) t += 'F';
+  if (flags & RST) t += 'R';
+  if (flags & PSH) t += 'P';
+  if (flags & ACK) t += '.';
+  return t || 'none';
+}

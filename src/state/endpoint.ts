@@ -1,0 +1,54 @@
+/**
+ * What a passive observer knows of one endpoint: its state, its sequence
+ * space as seen on the wire, and counters for the anomalies it can show.
+ */
+import type { TcpState } from './states.js';
+
+export class Endpoint {
+  state: TcpState;
+  /** When the current state began (capture time). */
+  since = 0;
+  /** Frame of the segment that moved it into the current state. */
+  sinceFrame = 0;
+
+  /** Initial sequence number, once a SYN from this side was seen. */
+  isn = 0;
+  hasIsn = false;
+  /** Highest sequence number sent plus one (covers SYN and FIN). */
+  sndNxt = 0;
+  hasSndNxt = false;
+  /** Sequence number of our FIN, once sent (-1 before). */
+  finSeq = -1;
+  /** The peer acknowledged our FIN. */
+  finAcked = false;
+  /** We acknowledged the peer's FIN (so we processed it). */
+  peerFinAcked = false;
+  /** Last raw window advertised, and the window scale shift from our SYN. */
+  window = 0;
+  wscale = 0;
+
+  sentSyn = false;
+  sentSynAck = false;
+  sentFin = false;
+  sentRst = false;
+  sentData = false;
+  sentPackets = 0;
+  payloadBytes = 0;
+
+  synRetransmits = 0;
+  finRetransmits = 0;
+  dataRetransmits = 0;
+
+  zeroWindowSince = -1;
+  zeroWindowFrame = 0;
+  zeroWindowFirst = -1;
+  zeroWindowTotal = 0;
+
+  constructor(initial: TcpState) {
+    this.state = initial;
+  }
+
+  get retransmissions(): number {
+    return this.synRetransmits + this.finRetransmits + this.dataRetransmits;
+  }
+}

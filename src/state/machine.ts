@@ -1,0 +1,343 @@
+/**
+ * Each endpoint's TCP state, inferred from the segments seen on the wire.
+ *
+ * Every segment is classified once and applied twice: as sent by one
+ * endpoint and as received by the other (RFC 9293 section 3.3.2, with Linux
+ * behaviour where the RFC leaves room).
+ *
+ * Vantage point: a segment on the wire may be lost before its receiver. So a
+ * receiver's move on a FIN is taken when the receiver acknowledges that FIN
+ * (its own ACK proves it arrived), and a side that retransmits its FIN after
+ * we saw it acknowledged proves the ACK was lost, which undoes the move.
+ */
+import { ACK, FIN, RST, SYN } from '../decode/packet.js';
+import type { Side, Transition } from '../records.js';
+import { Endpoint } from './endpoint.js';
+import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
+import { assertNever, type TcpState } from './states.js';
+
+export type Cause =
+  | 'sent SYN'
+  | 'received SYN'
+  | 'sent SYN-ACK'
+  | 'received SYN-ACK'
+  | 'received ACK of SYN'
+  | 'sent FIN'
+  | 'received FIN'
+  | 'received ACK of FIN'
+  | 'retransmitted FIN: final ACK lost'
+  | 'sent RST'
+  | 'received RST'
+  | 'seen sending on an open connection'
+  | 'TIME_WAIT expired'
+  | 'closed without FIN';
+
+/** One segment, as the machine needs it. */
+export interface Segment {
+  ts: number;
+  frame: number;
+  flags: number;
+  seq: number;
+  ack: number;
+  len: number;
+  window: number;
+  wscale: number;
+}
+
+/** What applying a segment found, for the anomaly and opening bookkeeping. */
+export interface SegmentOutcome {
+  retransmission: boolean;
+  rstAccepted: boolean;
+  rejectedSyn: boolean;
+}
+
+export class ConnectionMachine {
+  readonly client = new Endpoint('CLOSED');
+  readonly server = new Endpoint('CLOSED');
+  readonly transitions: Transition[] = [];
+  sawSyn = false;
+  sawSynAck = false;
+  handshakeAcked = false;
+  rejected = false;
+  midstream = false;
+  firstFinBy: Side | null = null;
+  bothFinCrossed = false;
+  rstBy: Side | null = null;
+  /** The first RST seen that the receiver would ignore (out of window). */
+  ignoredRsts = 0;
+
+  constructor(midstream: boolean) {
+    if (midstream) {
+      this.midstream = true;
+      this.client.state = 'UNKNOWN';
+      this.server.state = 'UNKNOWN';
+    }
+  }
+
+  endpoint(side: Side): Endpoint {
+    return side === 'client' ? this.client : this.server;
+  }
+
+  /** Every state change goes through here. */
+  move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
+    const e = this.endpoint(side);
+    if (e.state === to) return;
+    const t: Transition = { ts, side, from: e.state, to, cause };
+    if (frame !== undefined) t.frame = frame;
+    if (inferred) t.inferred = true;
+    this.transitions.push(t);
+    e.state = to;
+    e.since = ts;
+    e.sinceFrame = frame ?? 0;
+  }
+
+  /** Applies one segment sent by `from`. */
+  apply(from: Side, s: Segment, out: SegmentOutcome): void {
+    const to: Side = from === 'client' ? 'server' : 'client';
+    const snd = this.endpoint(from);
+    const rcv = this.endpoint(to);
+    out.retransmission = false;
+    out.rstAccepted = false;
+    out.rejectedSyn = false;
+    snd.sentPackets++;
+
+    if (s.flags & RST) {
+      this.onRst(from, to, s, out);
+      return;
+    }
+    if (s.flags & SYN) this.onSyn(from, to, s, out);
+    else if (snd.state === 'UNKNOWN' && s.flags & ACK) this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
+
+    this.trackSequence(snd, s, out);
+    if (s.flags & ACK) this.onAck(from, to, s);
+    if (s.flags & FIN) this.onFin(from, s, out);
+    this.trackWindow(snd, s);
+    void rcv;
+  }
+
+  private onSyn(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
+    const snd = this.endpoint(from);
+    const rcv = this.endpoint(to);
+    if (snd.hasIsn && snd.isn === s.seq) {
+      snd.synRetransmits++;
+      out.retransmission = true;
+    } else {
+      snd.isn = s.seq;
+      snd.hasIsn = true;
+      snd.wscale = s.wscale >= 0 ? Math.min(s.wscale, 14) : 0;
+    }
+    if (s.flags & ACK) {
+      snd.sentSynAck = true;
+      this.sawSynAck = true;
+      switch (snd.state) {
+        case 'CLOSED': // a listener answers a SYN
+        case 'UNKNOWN':
+        case 'SYN_SENT': // simultaneous open: SYN_SENT -> SYN_RECV on receiving the peer's SYN, then sends SYN-ACK
+          this.move(from, 'SYN_RECV', 'sent SYN-ACK', s.ts, s.frame);
+          break;
+        default:
+          break;
+      }
+      // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges.
+      if ((rcv.state === 'SYN_SENT' || rcv.state === 'SYN_RECV') && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
+        this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame);
+      }
+    } else {
+      snd.sentSyn = true;
+      this.sawSyn = true;
+      if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
+      // Simultaneous open: a SYN_SENT side receiving a SYN goes SYN_RECV.
+      if (rcv.state === 'SYN_SENT' && rcv.hasIsn) this.move(to, 'SYN_RECV', 'received SYN', s.ts, s.frame);
+    }
+  }
+
+  private onRst(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
+    const snd = this.endpoint(from);
+    const rcv = this.endpoint(to);
+    // SYN_SENT accepts an RST that acknowledges its SYN: connection refused.
+    if (rcv.state === 'SYN_SENT') {
+      if (s.flags & ACK && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
+        out.rstAccepted = true;
+        out.rejectedSyn = true;
+        this.rejected = true;
+      }
+    } else {
+      out.rstAccepted = this.rstInWindow(snd, rcv, s);
+    }
+    snd.sentRst = true;
+    if (!out.rstAccepted) {
+      this.ignoredRsts++;
+      return;
+    }
+    if (this.rstBy === null) this.rstBy = from;
+    if (snd.state !== 'CLOSED' && snd.state !== 'TIME_WAIT') this.move(from, 'CLOSED', 'sent RST', s.ts, s.frame);
+    if (rcv.state !== 'CLOSED') this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
+  }
+
+  /** An RST is accepted when its sequence number lies in the receiver's window (RFC 9293 3.10.7.4). */
+  private rstInWindow(snd: Endpoint, rcv: Endpoint, s: Segment): boolean {
+    if (!snd.hasSndNxt) return true; // nothing known of the sender's sequence space: cannot judge, assume valid
+    const window = Math.max(rcv.window * 2 ** rcv.wscale, 1);
+    const d = seqDiff(s.seq, snd.sndNxt);
+    // Linux answers RSTs in window but not exact with a challenge ACK; an exact one aborts.
+    // A passive observer cannot see the challenge's outcome, so the whole window counts.
+    return d >= -1 && d < window;
+  }
+
+  private trackSequence(snd: Endpoint, s: Segment, out: SegmentOutcome): void {
+    const span = s.len + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);
+    const end = seqAdd(s.seq, span);
+    if (!snd.hasSndNxt) {
+      snd.sndNxt = end;
+      snd.hasSndNxt = true;
+    } else if (s.len > 0) {
+      // A keepalive or zero-window probe sends at most one byte at sndNxt - 1: not data.
+      const probe = s.len <= 1 && seqDiff(s.seq, snd.sndNxt) === -1;
+      if (!probe && seqLe(end, snd.sndNxt) && !(s.flags & SYN)) {
+        snd.dataRetransmits++;
+        out.retransmission = true;
+      }
+    }
+    if (snd.hasSndNxt && seqDiff(end, snd.sndNxt) > 0) snd.sndNxt = end;
+    if (s.len > 0) {
+      snd.sentData = true;
+      snd.payloadBytes += s.len;
+    }
+  }
+
+  private onAck(from: Side, to: Side, s: Segment): void {
+    const snd = this.endpoint(from);
+    const rcv = this.endpoint(to);
+    // The handshake's last ACK reaches the SYN_RECV side.
+    if (rcv.state === 'SYN_RECV' && rcv.hasIsn && seqGe(s.ack, seqAdd(rcv.isn, 1)) && !(s.flags & SYN)) {
+      this.handshakeAcked = true;
+      this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
+    }
+    // Our FIN acknowledged by the peer.
+    if (rcv.sentFin && !rcv.finAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
+      rcv.finAcked = true;
+      switch (rcv.state) {
+        case 'FIN_WAIT1': // ACK of our FIN: wait for the peer's
+          this.move(to, 'FIN_WAIT2', 'received ACK of FIN', s.ts, s.frame);
+          break;
+        case 'CLOSING': // simultaneous close completes
+          this.move(to, 'TIME_WAIT', 'received ACK of FIN', s.ts, s.frame);
+          break;
+        case 'LAST_ACK': // passive close completes
+          this.move(to, 'CLOSED', 'received ACK of FIN', s.ts, s.frame);
+          break;
+        default:
+          break;
+      }
+    }
+    // The sender acknowledges the peer's FIN: proof that the FIN arrived.
+    if (rcv.sentFin && !snd.peerFinAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
+      snd.peerFinAcked = true;
+      this.receiveFin(from, s);
+    }
+  }
+
+  /** The side `side` has received (and acknowledged) its peer's FIN. */
+  private receiveFin(side: Side, s: Segment): void {
+    const e = this.endpoint(side);
+    const state = e.state;
+    switch (state) {
+      case 'ESTABLISHED': // passive close begins
+      case 'SYN_RECV':
+      case 'UNKNOWN':
+        this.move(side, 'CLOSE_WAIT', 'received FIN', s.ts, s.frame);
+        break;
+      case 'FIN_WAIT1': // both FINs crossed, or FIN and ACK of ours together
+        if (e.finAcked) this.move(side, 'TIME_WAIT', 'received FIN', s.ts, s.frame);
+        else {
+          this.bothFinCrossed = true;
+          this.move(side, 'CLOSING', 'received FIN', s.ts, s.frame);
+        }
+        break;
+      case 'FIN_WAIT2': // active close completes
+        this.move(side, 'TIME_WAIT', 'received FIN', s.ts, s.frame);
+        break;
+      case 'SYN_SENT':
+      case 'CLOSE_WAIT':
+      case 'LAST_ACK':
+      case 'CLOSING':
+      case 'TIME_WAIT':
+      case 'CLOSED':
+        break; // already past it
+      default:
+        assertNever(state);
+    }
+  }
+
+  private onFin(from: Side, s: Segment, out: SegmentOutcome): void {
+    const snd = this.endpoint(from);
+    const finSeq = seqAdd(s.seq, s.len);
+    if (snd.sentFin) {
+      if (finSeq === snd.finSeq || seqLe(finSeq, snd.finSeq)) {
+        snd.finRetransmits++;
+        out.retransmission = true;
+        // A FIN sent again after we saw its ACK: that ACK never reached this side.
+        if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT')) {
+          snd.finAcked = false;
+          const back: TcpState = snd.state === 'CLOSED' ? 'LAST_ACK' : snd.state === 'FIN_WAIT2' ? 'FIN_WAIT1' : 'CLOSING';
+          this.move(from, back, 'retransmitted FIN: final ACK lost', s.ts, s.frame, true);
+        }
+      }
+      return;
+    }
+    snd.sentFin = true;
+    snd.finSeq = finSeq;
+    if (this.firstFinBy === null) this.firstFinBy = from;
+    const state = snd.state;
+    switch (state) {
+      case 'ESTABLISHED': // active close
+      case 'SYN_RECV':
+      case 'UNKNOWN':
+        this.move(from, snd.peerFinAcked ? 'LAST_ACK' : 'FIN_WAIT1', 'sent FIN', s.ts, s.frame);
+        break;
+      case 'CLOSE_WAIT': // passive close: our FIN after the peer's
+        this.move(from, 'LAST_ACK', 'sent FIN', s.ts, s.frame);
+        break;
+      case 'SYN_SENT': // closing before the handshake ends: Linux just closes
+        this.move(from, 'FIN_WAIT1', 'sent FIN', s.ts, s.frame);
+        break;
+      case 'FIN_WAIT1':
+      case 'FIN_WAIT2':
+      case 'CLOSING':
+      case 'TIME_WAIT':
+      case 'LAST_ACK':
+      case 'CLOSED':
+        break; // a FIN in these states is a retransmission or noise
+      default:
+        assertNever(state);
+    }
+    // A FIN that acknowledges the peer's FIN as well was handled by onAck first.
+    if (this.endpoint(from).state === 'CLOSE_WAIT' && snd.sentFin) this.move(from, 'LAST_ACK', 'sent FIN', s.ts, s.frame);
+  }
+
+  private trackWindow(snd: Endpoint, s: Segment): void {
+    if (s.flags & (SYN | RST)) {
+      snd.window = s.window;
+      return;
+    }
+    snd.window = s.window;
+    if (s.window === 0) {
+      if (snd.zeroWindowSince < 0) {
+        snd.zeroWindowSince = s.ts;
+        snd.zeroWindowFrame = s.frame;
+        if (snd.zeroWindowFirst < 0) snd.zeroWindowFirst = s.ts;
+      }
+    } else if (snd.zeroWindowSince >= 0) {
+      snd.zeroWindowTotal += s.ts - snd.zeroWindowSince;
+      snd.zeroWindowSince = -1;
+    }
+  }
+
+  /** Capture time reached `now`: TIME_WAIT that has run its length ends. */
+  ageTimeWait(now: number, timeWait: number): void {
+    for (const side of ['client', 'server'] as const) {
+      const e = this.endpoint(side);
+      if (e.state === 'TIME_WAIT' && now >= e.since + timeWait) this.move(side, 'CLOSED', 'TIME_WAIT expired', e.since + timeWait, undefined, true);
+    }
+  }
+}
