@@ -1,0 +1,153 @@
+/**
+ * Findings: per-endpoint aggregates of connection anomalies and end states,
+ * for people on call. Rules are data (RULES below); the aggregator consumes
+ * records one at a time and keeps only counters and a few example ids.
+ */
+import type { ConnectionRecord, FindingCode, FindingExample, FindingRecord, Severity } from '../records.js';
+import { ADVICE } from './knowledge.js';
+
+const MAX_EXAMPLES = 20;
+const EPHEMERAL_PORTS = 60999 - 32768 + 1;
+
+interface Aggregate {
+  code: FindingCode;
+  endpoint: string;
+  count: number;
+  total: number;
+  firstTs: number;
+  lastTs: number;
+  /** Longest wait, for stuck states. */
+  longest: number;
+  sources: Set<string>;
+  ports: Set<number>;
+  examples: FindingExample[];
+}
+
+interface Rule {
+  code: FindingCode;
+  /** Which endpoint a matching connection counts toward, or undefined when it does not match. */
+  match(c: ConnectionRecord): { endpoint: string; wait?: number } | undefined;
+  minCount: number;
+  severity(a: Aggregate): Severity;
+  summary(a: Aggregate): string;
+}
+
+const ipOf = (endpoint: string) => (endpoint.startsWith('[') ? endpoint.slice(0, endpoint.indexOf(']') + 1).slice(1, -1) : endpoint.slice(0, endpoint.lastIndexOf(':')));
+const anomaly = (c: ConnectionRecord, code: string) => c.anomalies.find((a) => a.code === code);
+const minutes = (s: number) => (s >= 120 ? `${(s / 60).toFixed(0)} minutes` : `${s.toFixed(1)} s`);
+
+function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'server' | 'client' | 'either', what: string): Rule {
+  return {
+    code,
+    minCount: 1,
+    match(c) {
+      const a = c.anomalies.find((x) => x.code === anomalyCode && (side === 'either' || x.side === side));
+      if (!a) return undefined;
+      return { endpoint: a.side === 'server' ? c.server : c.client, wait: a.duration };
+    },
+    severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
+    summary: (a) => `${a.endpoint} holds ${a.count} connection(s) in ${state}, the longest for ${minutes(a.longest)}; ${what}`,
+  };
+}
+
+export const RULES: Rule[] = [
+  stuck('close_wait_leak', 'close_wait_stuck', 'CLOSE_WAIT', 'either', 'the application does not close its sockets after the peer\'s FIN'),
+  stuck('fin_wait2_pileup', 'fin_wait2_stuck', 'FIN_WAIT2', 'either', 'its FINs were acknowledged but the peer never closed its end'),
+  stuck('fin_wait1_pileup', 'fin_wait1_stuck', 'FIN_WAIT1', 'either', 'its FINs go unacknowledged: the peer or the path is gone'),
+  stuck('last_ack_pileup', 'last_ack_stuck', 'LAST_ACK', 'either', 'its closing FINs go unacknowledged after the peer\'s FIN'),
+  {
+    code: 'time_wait_storm',
+    minCount: 100,
+    match: (c) => (c.client_state === 'TIME_WAIT' || c.transitions.some((t) => t.side === 'client' && t.to === 'TIME_WAIT')) ? { endpoint: ipOf(c.client) } : undefined,
+    severity: (a) => (a.ports.size > EPHEMERAL_PORTS / 2 ? 'critical' : a.ports.size > EPHEMERAL_PORTS / 10 ? 'warning' : 'info'),
+    summary: (a) => {
+      const span = Math.max(a.lastTs - a.firstTs, 1e-6);
+      return `${a.endpoint} closed ${a.count} connections first (TIME_WAIT), ${(a.count / span).toFixed(1)} per second, using ${a.ports.size} of the ${EPHEMERAL_PORTS} default ephemeral ports`;
+    },
+  },
+  {
+    code: 'syn_flood',
+    minCount: 20,
+    match: (c) => (anomaly(c, 'half_open') ? { endpoint: c.server } : undefined),
+    severity: (a) => (a.sources.size >= 50 ? 'critical' : 'warning'),
+    summary: (a) => `${a.endpoint} has ${a.count} half-open handshakes (SYN_RECV, no final ACK) from ${a.sources.size} source address(es)`,
+  },
+  {
+    code: 'service_unreachable',
+    minCount: 1,
+    match: (c) => (anomaly(c, 'syn_unanswered') || anomaly(c, 'syn_rejected') ? { endpoint: c.server } : undefined),
+    severity: (a) => (a.count >= 10 ? 'critical' : 'warning'),
+    summary: (a) => `${a.count} connection attempt(s) to ${a.endpoint} were refused or never answered`,
+  },
+  {
+    code: 'reset_storm',
+    minCount: 10,
+    match: (c) => { const a = anomaly(c, 'reset'); return a ? { endpoint: a.side === 'server' ? c.server : ipOf(c.client) } : undefined; },
+    severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
+    summary: (a) => `${a.endpoint} aborted ${a.count} connections with RST`,
+  },
+  {
+    code: 'retransmission_storm',
+    minCount: 10,
+    match: (c) => { const a = anomaly(c, 'retransmissions'); return a && (a.count ?? 0) >= 3 ? { endpoint: c.server } : undefined; },
+    severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
+    summary: (a) => `${a.count} connections with ${a.endpoint} retransmitted three times or more: loss on the path or an overloaded peer`,
+  },
+  {
+    code: 'zero_window_stall',
+    minCount: 1,
+    match: (c) => { const a = anomaly(c, 'zero_window'); return a && a.duration >= 1 ? { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration } : undefined; },
+    severity: (a) => (a.longest >= 30 ? 'warning' : 'info'),
+    summary: (a) => `${a.endpoint} advertised a zero window on ${a.count} connection(s), the longest stall ${minutes(a.longest)}: its application reads too slowly`,
+  },
+];
+
+export class FindingsAggregator {
+  private readonly aggregates = new Map<string, Aggregate>();
+
+  constructor(private readonly options: { stuckAfter: number; minCount?: Partial<Record<FindingCode, number>> }) {}
+
+  add(c: ConnectionRecord): void {
+    for (const rule of RULES) {
+      const hit = rule.match(c);
+      if (!hit) continue;
+      const key = `${rule.code}|${hit.endpoint}`;
+      let a = this.aggregates.get(key);
+      if (!a) {
+        a = { code: rule.code, endpoint: hit.endpoint, count: 0, total: 0, firstTs: c.first_ts, lastTs: c.last_ts, longest: 0, sources: new Set(), ports: new Set(), examples: [] };
+        this.aggregates.set(key, a);
+      }
+      a.count++;
+      a.firstTs = Math.min(a.firstTs, c.first_ts);
+      a.lastTs = Math.max(a.lastTs, c.last_ts);
+      a.longest = Math.max(a.longest, hit.wait ?? 0);
+      if (a.sources.size < 10_000) a.sources.add(ipOf(c.client));
+      if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
+      if (a.examples.length < MAX_EXAMPLES) a.examples.push({ id: c.id, first_frame: c.first_frame, last_frame: c.last_frame, client: c.client, server: c.server });
+    }
+  }
+
+  results(): FindingRecord[] {
+    const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+    const out: FindingRecord[] = [];
+    for (const a of this.aggregates.values()) {
+      const rule = RULES.find((r) => r.code === a.code)!;
+      if (a.count < (this.options.minCount?.[a.code] ?? rule.minCount)) continue;
+      out.push({
+        type: 'finding',
+        code: a.code,
+        severity: rule.severity(a),
+        endpoint: a.endpoint,
+        count: a.count,
+        connections: a.examples.map((e) => e.id),
+        connections_total: a.count,
+        first_ts: a.firstTs,
+        last_ts: a.lastTs,
+        summary: rule.summary(a),
+        advice: ADVICE[a.code],
+        examples: a.examples.slice(0, 5),
+      });
+    }
+    return out.sort((x, y) => order[x.severity] - order[y.severity] || y.count - x.count);
+  }
+}
