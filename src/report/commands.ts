@@ -1,0 +1,43 @@
+/** The `report` and `states` commands over a stream of records. */
+import type { ConnectionRecord, OutputRecord, SummaryRecord } from '../records.js';
+import { buildReport } from './model.js';
+import { renderHtml, renderMarkdown, renderText } from './render.js';
+import { parseAt, StatesAt } from './states-at.js';
+
+export async function runReport(
+  records: AsyncIterable<OutputRecord>,
+  opts: { format: 'text' | 'md' | 'html'; connectionIds: string[]; color: boolean; out: NodeJS.WritableStream },
+): Promise<void> {
+  const model = await buildReport(records, opts.connectionIds);
+  const text = opts.format === 'html' ? renderHtml(model) : opts.format === 'md' ? renderMarkdown(model) : renderText(model, opts.color);
+  opts.out.write(text);
+}
+
+export async function runStates(
+  records: AsyncIterable<OutputRecord>,
+  opts: { at?: string; format: 'text' | 'ndjson'; out: NodeJS.WritableStream },
+): Promise<void> {
+  // The time may be relative to the capture's start, known only at the end: keep the connections' transitions until then.
+  const connections: ConnectionRecord[] = [];
+  let summary: SummaryRecord | undefined;
+  for await (const r of records) {
+    if (r.type === 'connection') {
+      delete r.segments;
+      connections.push(r);
+    } else if (r.type === 'summary') summary = r;
+  }
+  const at = parseAt(opts.at, summary?.first_ts ?? null, summary?.last_ts ?? null);
+  const view = new StatesAt(at);
+  for (const c of connections) view.add(c);
+  const hosts = [...view.hosts.entries()].sort(([a], [b]) => a.localeCompare(b));
+  if (opts.format === 'ndjson') {
+    for (const [host, states] of hosts) opts.out.write(JSON.stringify({ type: 'states', at, host, states }) + '\n');
+    if (summary) opts.out.write(JSON.stringify(summary) + '\n');
+    return;
+  }
+  opts.out.write(`endpoint states at ${new Date(at * 1000).toISOString()} (${at.toFixed(6)})\n`);
+  if (hosts.length === 0) opts.out.write('  no open endpoints\n');
+  for (const [host, states] of hosts) {
+    opts.out.write(`${host}\n${Object.entries(states).map(([s, n]) => `  ${s.padEnd(12)} ${n}`).join('\n')}\n`);
+  }
+}
