@@ -5,7 +5,7 @@
  */
 import { readCapture, sniffCaptureFile } from './capture/source.js';
 import { CaptureError, type Frame } from './capture/frame.js';
-import { Decoder } from './decode/decoder.js';
+import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER } from './flow/tracker.js';
 import { FindingsAggregator } from './rules/findings.js';

@@ -58,6 +58,15 @@ export class Lifecycle {
     this.serverPort = fromSrc ? pkt.dstPort : pkt.srcPort;
     this.clientRule = clientRule;
     this.machine = new ConnectionMachine(!(pkt.flags & SYN));
+    if (pkt.flags & SYN && pkt.flags & ACK) {
+      // Picked up at the SYN-ACK: the client's SYN went unseen, so it was in SYN_SENT.
+      const c = this.machine.client;
+      c.isn = (pkt.ack - 1) >>> 0;
+      c.hasIsn = true;
+      c.sndNxt = pkt.ack;
+      c.hasSndNxt = true;
+      this.machine.move('client', 'SYN_SENT', 'sent SYN', pkt.ts, undefined, true);
+    }
     this.firstTs = pkt.ts;
     this.firstFrame = pkt.frameNo;
   }

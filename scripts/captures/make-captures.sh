@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Makes the project's captures with real Linux kernels: two network namespaces
+# joined by a veth pair, plain socket programs as client and server, tcpdump on
+# the server's interface, and `ss -tanoi` of every namespace recorded as truth
+# just before the capture stops. Run as root: sudo bash scripts/captures/make-captures.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(cd "$here/../../captures" && pwd)
+CLI=tl-cli SRV=tl-srv
+
+cleanup() {
+  pkill -f "$here/server.py" 2>/dev/null || true
+  pkill -f "$here/client.py" 2>/dev/null || true
+  ip netns del $CLI 2>/dev/null || true
+  ip netns del $SRV 2>/dev/null || true
+}
+trap cleanup EXIT
+
+setup() {
+  cleanup
+  ip netns add $CLI
+  ip netns add $SRV
+  ip link add tl-c type veth peer name tl-s
+  ip link set tl-c netns $CLI
+  ip link set tl-s netns $SRV
+  ip -n $CLI addr add 10.77.0.1/24 dev tl-c
+  ip -n $SRV addr add 10.77.0.2/24 dev tl-s
+  ip -n $CLI addr add fd77::1/64 dev tl-c nodad
+  ip -n $SRV addr add fd77::2/64 dev tl-s nodad
+  for ns in $CLI $SRV; do ip -n $ns link set lo up; done
+  ip -n $CLI link set tl-c up
+  ip -n $SRV link set tl-s up
+  # Offload off: the capture shows segments as they cross the wire.
+  ip netns exec $CLI ethtool -K tl-c tso off gso off gro off >/dev/null 2>&1 || true
+  ip netns exec $SRV ethtool -K tl-s tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+start_capture() { # name
+  ip netns exec $SRV tcpdump -i tl-s -s 128 -U -w "$out/$1.pcap" >/dev/null 2>&1 &
+  TCPDUMP=$!
+  sleep 1
+}
+
+stop_capture() { # name
+  ip netns exec $CLI ss -tanoi > "$out/$1.ss-client.txt"
+  ip netns exec $SRV ss -tanoi > "$out/$1.ss-server.txt"
+  sleep 0.5
+  kill -INT $TCPDUMP
+  wait $TCPDUMP 2>/dev/null || true
+}
+
+
+run() { # name server-args client-args settle-seconds [server-addr]
+  local name=$1 sargs=$2 cargs=$3 settle=$4
+  setup
+  start_capture "$name"
+  [ -n "$sargs" ] && { ip netns exec $SRV python3 "$here/server.py" $sargs & sleep 0.5; }
+  ip netns exec $CLI python3 "$here/client.py" $cargs &
+  sleep "$settle"
+  stop_capture "$name"
+  cleanup
+}
+
+# close-wait-leak: 3 clean connections, then 5 that the server never closes, held 35 s
+# so that the default --stuck-after (30 s) flags them.
+setup
+start_capture close-wait-leak
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8081 close 3 &
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 5 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8081 3 0.1 close &
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 5 0.2 halfclose &
+sleep 37
+stop_capture close-wait-leak
+cleanup
+
+run client-close      "10.77.0.2 8080 close 1"       "10.77.0.2 8080 1 0 close" 2
+run server-close      "10.77.0.2 8080 closefirst 1"  "10.77.0.2 8080 1 0 wait" 2
+run refused           ""                             "10.77.0.2 8080 1 0 connect" 2
+run linger-abort      "10.77.0.2 8080 close 1"       "10.77.0.2 8080 1 0 linger0" 2
+run ipv6-client-close "fd77::2 8080 close 1"         "fd77::2 8080 1 0 close" 2
+run time-wait-storm   "10.77.0.2 8080 close 300"     "10.77.0.2 8080 300 0 close" 6
+
+# syn-blackhole: the server drops every SYN; the client retransmits at 1, 3 s.
+setup
+ip netns exec $SRV iptables -A INPUT -p tcp --dport 8080 --syn -j DROP
+start_capture syn-blackhole
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 connect &
+sleep 5
+stop_capture syn-blackhole
+cleanup
+
+echo "captures written to $out"

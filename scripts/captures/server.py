@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Listener for capture scenarios.
+usage: server.py ADDR PORT MODE [COUNT]
+  MODE close     - read until the client's FIN, then close (passive closer)
+  MODE leak      - read until the client's FIN, never close (CLOSE_WAIT leak)
+  MODE closefirst - send a line and close first (server is the active closer)
+"""
+import socket, sys, time
+
+addr, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+family = socket.AF_INET6 if ':' in addr else socket.AF_INET
+ls = socket.socket(family, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((addr, port))
+ls.listen(128)
+print('listening', flush=True)
+kept = []
+for _ in range(count):
+    c, _ = ls.accept()
+    if mode == 'closefirst':
+        c.sendall(b'bye\n')
+        c.close()
+        continue
+    while True:
+        data = c.recv(4096)
+        if not data:
+            break
+        c.sendall(data)
+    if mode == 'leak':
+        kept.append(c)  # the bug: never closed
+    else:
+        c.close()
+time.sleep(3600 if mode == 'leak' else 0)
