@@ -3,6 +3,7 @@
  * TCP with options. Every read is checked against the bytes present; a packet
  * cut by the snap length is decoded as far as its bytes go.
  */
+import { inflateRawSync } from 'node:zlib';
 import type { Frame } from '../capture/frame.js';
 import { PacketKind, type PacketView } from './packet.js';
 
@@ -202,10 +203,34 @@ export class Decoder {
     const proto = b[o + 9]!;
     const frag = ((b[o + 6]! << 8) | b[o + 7]!) & 0x3fff; // MF flag and offset
     if (frag !== 0) return proto === 6 ? PacketKind.Fragment : PacketKind.NonTcp;
+    if (proto === 4 || proto === 41) return this.tunnel(b, o, ihl, end, proto, p);
     if (proto !== 6) return PacketKind.NonTcp;
     if (total < ihl) return PacketKind.Truncated;
     if (end - o < ihl) return PacketKind.Truncated;
     return this.tcp(b, o + ihl, end, total - ihl, p);
+  }
+
+  /** An IPComp payload, taken as DEFLATE (the algorithm in practice; the CPI may be negotiated), inflated with a bound on its size. */
+  private ipcomp(b: Uint8Array, h: number, end: number, remaining: number, p: PacketView): PacketKind {
+    if (end - h < 4) return PacketKind.Truncated;
+    const next = b[h]!;
+    let inner: Buffer;
+    try {
+      inner = inflateRawSync(b.subarray(h + 4, Math.min(end, h + remaining)), { maxOutputLength: 65535 });
+    } catch {
+      return PacketKind.Truncated;
+    }
+    if (next === 6) return this.tcp(inner, 0, inner.length, inner.length, p);
+    if (next === 41) return this.ipv6(inner, 0, inner.length, p);
+    if (next === 4) return this.ipv4(inner, 0, inner.length, p);
+    return PacketKind.NonTcp;
+  }
+
+  /** IP in IPv4 (protocols 4 and 41): the inner header is the connection's. */
+  private tunnel(b: Uint8Array, o: number, ihl: number, end: number, proto: number, p: PacketView): PacketKind {
+    p.src.fill(0);
+    p.dst.fill(0);
+    return proto === 4 ? this.ipv4(b, o + ihl, end, p) : this.ipv6(b, o + ihl, end, p);
   }
 
   private ipv6(b: Uint8Array, o: number, end: number, p: PacketView): PacketKind {
@@ -228,6 +253,12 @@ export class Decoder {
       switch (next) {
         case 6:
           return this.tcp(b, h, end, remaining, p);
+        case 4: // IPv4 in IPv6
+          return this.ipv4(b, h, end, p);
+        case 41: // IPv6 in IPv6 (tunnels, AH-protected tunnels)
+          return this.ipv6(b, h, end, p);
+        case 108: // IPComp (RFC 3173): rare, so inflating here costs nothing on the common path
+          return this.ipcomp(b, h, end, remaining, p);
         case 0: // hop-by-hop
         case 43: // routing
         case 60: { // destination options

@@ -17,7 +17,21 @@ const rows = loadManifest();
  * on any SYN after a RST/FIN and does not reassemble IP fragments into streams
  * the way we count lifecycles.
  */
-const STREAM_DIFFERENCES: Record<string, { ours: number; why: string }> = {};
+const STREAM_DIFFERENCES: Record<string, { ours: number; why: string }> = {
+  'sv-split-handshake-5whs.pcap': {
+    ours: 1,
+    why: 'one 4-tuple, one socket pair: SYN, ACK, SYN, SYN-ACK, ACK are one (split) handshake; tshark opens a second stream at the second SYN',
+  },
+  'sv-frag-rawip6-ipv6-tcp.pcap': { ours: 0, why: 'the only TCP segment is in IPv6 fragments, which we count (counts.ip_fragments) and do not reassemble' },
+  'sv-frag-vlan-ipv4-tcp-syn.pcap': { ours: 0, why: 'the only TCP segment (a SYN) is in IPv4 fragments, counted and not reassembled' },
+};
+
+/** tshark counts a fragmented TCP segment once, at the frame that completes its reassembly; we count fragments apart. */
+const TCP_COUNT_DIFFERENCES: Record<string, { ours: number; why: string }> = {
+  'sv-frag-rawip6-ipv6-tcp.pcap': { ours: 0, why: '3 IPv6 fragments of one TCP segment: counted as ip_fragments' },
+  'sv-frag-vlan-ipv4-tcp-syn.pcap': { ours: 0, why: '3 IPv4 fragments of one TCP SYN: counted as ip_fragments' },
+  'zeek-ipv4-fragmented-4.pcap': { ours: 2, why: '2 whole TCP segments; the fragments of the third are counted as ip_fragments' },
+};
 
 async function analyzeAll(file: string): Promise<OutputRecord[]> {
   const records: OutputRecord[] = [];
@@ -31,7 +45,9 @@ for (const row of rows.filter(readsCleanly)) {
     const summary = records.at(-1);
     if (summary?.type !== 'summary') return t.fail('the last record is not the summary');
     t.is(summary.packets, row.packets, 'packets');
-    t.is(summary.tcp_packets, row.tcpPackets, 'TCP packets');
+    const tcp = TCP_COUNT_DIFFERENCES[row.file];
+    t.is(summary.tcp_packets, tcp?.ours ?? row.tcpPackets, tcp?.why ?? 'TCP packets');
+    if (tcp) t.true(summary.counts.ip_fragments! > 0, 'the fragments are counted');
     const expected = STREAM_DIFFERENCES[row.file]?.ours ?? row.tcpStreams;
     t.is(summary.connections, expected, STREAM_DIFFERENCES[row.file]?.why ?? 'connections = tshark streams');
     const verdict = contractCheck(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
