@@ -17,7 +17,8 @@ import { ACK, SYN, type PacketView } from '../decode/packet.js';
 import type { ConnectionRecord } from '../records.js';
 import { Lifecycle } from './lifecycle.js';
 
-export const DEFAULT_STUCK_AFTER = 30;
+/** Ten seconds: far beyond any retransmission timeout of a healthy path, short enough to catch a leak in a brief capture. */
+export const DEFAULT_STUCK_AFTER = 10;
 
 export interface TrackerOptions {
   stuckAfter: number;

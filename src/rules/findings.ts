@@ -43,7 +43,8 @@ function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'ser
     match(c) {
       const a = c.anomalies.find((x) => x.code === anomalyCode && (side === 'either' || x.side === side));
       if (!a) return undefined;
-      return { endpoint: a.side === 'server' ? c.server : c.client, wait: a.duration };
+      // Listeners by ip:port, clients by ip: a client's ephemeral ports change with every connection.
+      return { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration };
     },
     severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
     summary: (a) => `${a.endpoint} holds ${a.count} connection(s) in ${state}, the longest for ${minutes(a.longest)}; ${what}`,
