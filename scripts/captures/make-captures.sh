@@ -90,4 +90,67 @@ sleep 5
 stop_capture syn-blackhole
 cleanup
 
+# half-open-syn-recv: the client's handshake ACKs never leave it (dropped in its OUTPUT):
+# the client is ESTABLISHED, the server SYN_RECV retransmitting its SYN-ACK.
+setup
+ip netns exec $CLI iptables -A OUTPUT -p tcp --dport 8080 --tcp-flags SYN,ACK,FIN,RST ACK -j DROP
+start_capture half-open-syn-recv
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 3 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 3 0.1 idle &
+sleep 4
+stop_capture half-open-syn-recv
+cleanup
+
+# fin-wait1-silent-peer: after the exchange the server's INPUT drops everything;
+# the client's FIN is retransmitted, never acknowledged.
+setup
+start_capture fin-wait1-silent-peer
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 connect &
+sleep 1
+ip netns exec $SRV iptables -A INPUT -p tcp --dport 8080 -j DROP
+pkill -f "$here/client.py" # the kernel closes the socket: FIN
+sleep 4
+stop_capture fin-wait1-silent-peer
+cleanup
+
+# last-ack-lost-ack: the client closes first, the server closes 2 s later; by then
+# the server's INPUT drops the client's packets, so the final ACK never arrives.
+setup
+start_capture last-ack-lost-ack
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 closelater 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 close &
+sleep 1
+ip netns exec $SRV iptables -A INPUT -p tcp --dport 8080 -j DROP
+sleep 5
+stop_capture last-ack-lost-ack
+cleanup
+
+# any-sll2: tcpdump -i any (Linux cooked v2 headers) in the server namespace.
+setup
+ip netns exec $SRV tcpdump -i any -y LINUX_SLL2 -s 128 -U -w "$out/any-sll2.pcap" >/dev/null 2>&1 &
+TCPDUMP=$!
+sleep 1
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 close 2 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 2 0.1 close &
+sleep 2
+stop_capture any-sll2
+cleanup
+
+# pcapng-client-close: client-close written by dumpcap as pcapng.
+setup
+ip netns exec $SRV dumpcap -q -i tl-s -s 128 -w "$out/pcapng-client-close.pcapng" >/dev/null 2>&1 &
+TCPDUMP=$!
+sleep 1.5
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 close 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 close &
+sleep 2
+stop_capture pcapng-client-close
+cleanup
+
 echo "captures written to $out"

@@ -4,6 +4,7 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE close     - read until the client's FIN, then close (passive closer)
   MODE leak      - read until the client's FIN, never close (CLOSE_WAIT leak)
   MODE closefirst - send a line and close first (server is the active closer)
+  MODE closelater - read until the client's FIN, wait 2 s, then close
 """
 import socket, sys, time
 
@@ -27,6 +28,8 @@ for _ in range(count):
         if not data:
             break
         c.sendall(data)
+    if mode == 'closelater':
+        time.sleep(2)
     if mode == 'leak':
         kept.append(c)  # the bug: never closed
     else:

@@ -69,7 +69,13 @@ export class FlowTracker {
       const old = lifecycle;
       lifecycle = this.begin(hash, pkt, file);
       const timeWait = [old.machine.client, old.machine.server].find((e) => e.state === 'TIME_WAIT');
-      if (timeWait && pkt.ts < timeWait.since + this.options.timeWait) lifecycle.timeWaitReuse = { since: timeWait.since, frame: old.lastFrame };
+      if (timeWait && pkt.ts < timeWait.since + this.options.timeWait) {
+        lifecycle.timeWaitReuse = { since: timeWait.since, frame: old.lastFrame };
+        // The new connection takes over the 4-tuple: the old TIME_WAIT socket is gone.
+        for (const side of ['client', 'server'] as const) {
+          if (old.machine.endpoint(side).state === 'TIME_WAIT') old.machine.move(side, 'CLOSED', 'TIME_WAIT ended by a new SYN', pkt.ts, pkt.frameNo, true);
+        }
+      }
       this.retire(old, pkt.ts, false);
     } else if (!lifecycle) {
       lifecycle = this.begin(hash, pkt, file);

@@ -21,6 +21,8 @@ export class Endpoint {
   finSeq = -1;
   /** The peer acknowledged our FIN. */
   finAcked = false;
+  /** We retransmitted our FIN after its ACK was seen: ACKs of it do not reach us. */
+  finAckLost = false;
   /** We acknowledged the peer's FIN (so we processed it). */
   peerFinAcked = false;
   /** Last raw window advertised, and the window scale shift from our SYN. */

@@ -30,6 +30,7 @@ export type Cause =
   | 'received RST'
   | 'seen sending on an open connection'
   | 'TIME_WAIT expired'
+  | 'TIME_WAIT ended by a new SYN'
   | 'closed without FIN';
 
 /** One segment, as the machine needs it. */
@@ -214,7 +215,8 @@ export class ConnectionMachine {
       this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
     }
     // Our FIN acknowledged by the peer.
-    if (rcv.sentFin && !rcv.finAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
+    // Once a retransmission proved that ACKs of our FIN are lost on the way, a later one on the wire proves nothing.
+    if (rcv.sentFin && !rcv.finAcked && !rcv.finAckLost && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
       rcv.finAcked = true;
       switch (rcv.state) {
         case 'FIN_WAIT1': // ACK of our FIN: wait for the peer's
@@ -279,6 +281,7 @@ export class ConnectionMachine {
         // A FIN sent again after we saw its ACK: that ACK never reached this side.
         if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT')) {
           snd.finAcked = false;
+          snd.finAckLost = true;
           const back: TcpState = snd.state === 'CLOSED' ? 'LAST_ACK' : snd.state === 'FIN_WAIT2' ? 'FIN_WAIT1' : 'CLOSING';
           this.move(from, back, 'retransmitted FIN: final ACK lost', s.ts, s.frame, true);
         }

@@ -1,0 +1,252 @@
+/**
+ * The endpoint state machine on hand-built segments: exact sequences that a
+ * kernel capture cannot order on demand (crossing FINs, out-of-window RSTs).
+ */
+import test from 'ava';
+import { ACK, FIN, PacketKind, PacketView, RST, SYN } from '../../src/decode/packet.js';
+import { formatIpv6 } from '../../src/flow/address.js';
+import { FlowTracker } from '../../src/flow/tracker.js';
+import type { ConnectionRecord } from '../../src/records.js';
+
+const C = 0x0a000001; // 10.0.0.1
+const S = 0x0a000002; // 10.0.0.2
+const CISN = 1000;
+const SISN = 5000;
+
+interface Seg {
+  from: 'c' | 's';
+  flags: number;
+  seq: number;
+  ack?: number;
+  len?: number;
+  win?: number;
+  t: number;
+  port?: number;
+}
+
+function run(segments: Seg[], options: Partial<{ timeWait: number; stuckAfter: number; maxLive: number }> = {}) {
+  const records: ConnectionRecord[] = [];
+  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 1000, keepSegments: 0, ...options }, (r) => records.push(r));
+  const p = new PacketView();
+  segments.forEach((s, i) => {
+    p.clear();
+    p.kind = PacketKind.Tcp;
+    p.ipVersion = 4;
+    p.frameNo = i + 1;
+    p.ts = 1000 + s.t;
+    const port = s.port ?? 40000;
+    p.src[0] = s.from === 'c' ? C : S;
+    p.dst[0] = s.from === 'c' ? S : C;
+    p.srcPort = s.from === 'c' ? port : 80;
+    p.dstPort = s.from === 'c' ? 80 : port;
+    p.flags = s.flags;
+    p.seq = s.seq >>> 0;
+    p.ack = (s.ack ?? 0) >>> 0;
+    p.payloadLen = s.len ?? 0;
+    p.window = s.win ?? 1000;
+    tracker.onPacket(p);
+  });
+  tracker.finish();
+  return { records, tracker };
+}
+
+const handshake = (t = 0, port?: number): Seg[] => [
+  { from: 'c', flags: SYN, seq: CISN, t, port },
+  { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: t + 0.001, port },
+  { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: t + 0.002, port },
+];
+
+test('a handshake then a client close leaves the client in TIME_WAIT and the server CLOSED', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 2, t: 1.001 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 1.002 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 1.003 },
+  ]);
+  const [c] = records;
+  t.is(c!.client_state, 'TIME_WAIT');
+  t.is(c!.server_state, 'CLOSED');
+  t.is(c!.opening, 'handshake');
+  t.is(c!.closing, 'fin');
+  t.is(c!.active_closer, 'client');
+  t.deepEqual(
+    c!.transitions.filter((x) => x.side === 'client').map((x) => x.to),
+    ['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT'],
+  );
+  t.deepEqual(
+    c!.transitions.filter((x) => x.side === 'server').map((x) => x.to),
+    ['SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
+  );
+  t.is(c!.conn_state, 'SF');
+});
+
+test('FIN_WAIT1 receiving a FIN that acks ours goes to TIME_WAIT', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 1.001 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 1.002 },
+  ]);
+  t.is(records[0]!.client_state, 'TIME_WAIT');
+  t.is(records[0]!.server_state, 'CLOSED');
+});
+
+test('crossing FINs are a simultaneous close: both sides end in TIME_WAIT, the closer is both', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 1, t: 1 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 1.001 },
+    { from: 's', flags: ACK, seq: SISN + 2, ack: CISN + 2, t: 1.001 },
+  ]);
+  t.is(records[0]!.client_state, 'TIME_WAIT');
+  t.is(records[0]!.server_state, 'TIME_WAIT');
+  t.is(records[0]!.active_closer, 'both');
+  t.true(records[0]!.transitions.some((x) => x.to === 'CLOSING'));
+});
+
+test('a server that acks the FIN and never sends its own stays in CLOSE_WAIT and is flagged stuck', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 2, t: 1.001 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 1, t: 30 },
+  ]);
+  const c = records[0]!;
+  t.is(c.client_state, 'FIN_WAIT2');
+  t.is(c.server_state, 'CLOSE_WAIT');
+  t.truthy(c.anomalies.find((a) => a.code === 'close_wait_stuck' && a.side === 'server'));
+  t.truthy(c.anomalies.find((a) => a.code === 'fin_wait2_stuck' && a.side === 'client'));
+});
+
+test('an RST outside the receiver window is ignored; one in the window aborts', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 's', flags: RST, seq: SISN + 1 + 5_000_000, t: 1 },
+    { from: 's', flags: RST, seq: SISN + 1, t: 2 },
+  ]);
+  const c = records[0]!;
+  t.is(c.closing, 'rst');
+  t.is(c.client_state, 'CLOSED');
+  t.is(c.transitions.find((x) => x.cause === 'received RST')!.ts, 1002);
+  t.truthy(c.anomalies.find((a) => a.code === 'reset' && a.side === 'server'));
+});
+
+test('a SYN answered by RST is a rejected opening', (t) => {
+  const { records } = run([
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 's', flags: RST | ACK, seq: 0, ack: CISN + 1, t: 0.001 },
+  ]);
+  t.is(records[0]!.opening, 'rejected');
+  t.is(records[0]!.conn_state, 'REJ');
+  t.truthy(records[0]!.anomalies.find((a) => a.code === 'syn_rejected'));
+});
+
+test('a retransmitted SYN is one lifecycle; a SYN with a new ISN after the close is a second one', (t) => {
+  const { records } = run([
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 'c', flags: SYN, seq: CISN, t: 1 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 1.001 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 1.002 },
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 2 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 2.001 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 2.002 },
+    { from: 'c', flags: SYN, seq: CISN + 99999, t: 5 },
+  ]);
+  t.is(records.length, 2);
+  const [first, second] = [...records].sort((a, b) => a.first_ts - b.first_ts);
+  t.truthy(first!.anomalies.find((a) => a.code === 'retransmissions' && a.count === 1));
+  t.truthy(second!.anomalies.find((a) => a.code === 'time_wait_reuse'));
+  t.is(first!.client_state, 'CLOSED');
+});
+
+test('a keepalive probe is not counted as a retransmission', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, len: 10, t: 0.1 },
+    { from: 'c', flags: ACK, seq: CISN + 10, ack: SISN + 1, len: 1, t: 10 },
+    { from: 'c', flags: ACK, seq: CISN + 10, ack: SISN + 1, len: 0, t: 20 },
+  ]);
+  t.falsy(records[0]!.anomalies.find((a) => a.code === 'retransmissions'));
+});
+
+test('TIME_WAIT ages out after --time-wait seconds of capture time, marked as inferred', (t) => {
+  const { records } = run(
+    [
+      ...handshake(),
+      { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+      { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 1.001 },
+      { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 1.002 },
+      { from: 'c', flags: SYN, seq: 1, t: 100, port: 40001 },
+    ],
+    { timeWait: 60 },
+  );
+  const first = records.find((r) => r.client.endsWith(':40000'))!;
+  t.is(first.client_state, 'CLOSED');
+  const expiry = first.transitions.at(-1)!;
+  t.is(expiry.cause, 'TIME_WAIT expired');
+  t.true(expiry.inferred);
+});
+
+test('a last ACK lost before the LAST_ACK side: its FIN retransmission puts it back in LAST_ACK', (t) => {
+  const { records } = run([
+    ...handshake(),
+    { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 1 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 2, t: 1.001 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 3 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 3.001 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 3.3 },
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 3.301 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 3.9 },
+  ]);
+  t.is(records[0]!.server_state, 'LAST_ACK');
+  t.is(records[0]!.client_state, 'TIME_WAIT');
+});
+
+test('thousands of sequential connections keep the live table small: records leave as TIME_WAIT ages out', (t) => {
+  const segments: Seg[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const port = 20000 + i;
+    const t0 = i * 0.5;
+    segments.push(
+      { from: 'c', flags: SYN, seq: CISN, t: t0, port },
+      { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: t0 + 0.001, port },
+      { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: t0 + 0.002, port },
+      { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: t0 + 0.003, port },
+      { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: t0 + 0.004, port },
+      { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: t0 + 0.005, port },
+    );
+  }
+  let peak = 0;
+  const records: ConnectionRecord[] = [];
+  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 100_000, keepSegments: 0 }, (r) => records.push(r));
+  const p = new PacketView();
+  segments.forEach((s, i) => {
+    p.clear();
+    p.ipVersion = 4;
+    p.frameNo = i + 1;
+    p.ts = 1000 + s.t;
+    p.src[0] = s.from === 'c' ? C : S;
+    p.dst[0] = s.from === 'c' ? S : C;
+    p.srcPort = s.from === 'c' ? s.port! : 80;
+    p.dstPort = s.from === 'c' ? 80 : s.port!;
+    p.flags = s.flags;
+    p.seq = s.seq;
+    p.ack = s.ack ?? 0;
+    tracker.onPacket(p);
+    peak = Math.max(peak, tracker.live);
+  });
+  t.true(peak <= 125, `peak live ${peak}: 60 s of TIME_WAIT at 2 connections per second`);
+  t.true(tracker.emitted > 2800, 'records left while the capture was read');
+  tracker.finish();
+  t.is(records.length, 3000);
+});
+
+test('IPv6 endpoints are written in RFC 5952 short form', (t) => {
+  t.is(formatIpv6([0x20010db8, 0, 0, 1]), '2001:db8::1');
+  t.is(formatIpv6([0, 0, 0, 1]), '::1');
+  t.is(formatIpv6([0x20010db8, 0x00000001, 0x00000000, 0x00010001]), '2001:db8:0:1::1:1');
+  t.is(formatIpv6([0x20010000, 0, 0x00010000, 0]), '2001::1:0:0:0');
+  t.is(formatIpv6([0, 0, 0xffff, 0xc0000201]), '::ffff:192.0.2.1');
+});
