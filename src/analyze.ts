@@ -23,8 +23,6 @@ export interface AnalyzeOptions {
   maxRecord?: number;
   /** Keep the first N segments of each connection on its record (for ladder diagrams). */
   keepSegments?: number;
-  /** Verify TCP checksums (off by default: offload leaves them unfinished on the sending host). */
-  verifyChecksums?: boolean;
   /** Emit finding records (on by default). */
   findings?: boolean;
   /** Called now and then with progress (bytes read of the current input). */
@@ -78,7 +76,7 @@ export async function runPipeline(
   const inputs = Array.isArray(inputList) ? inputList : [inputList];
   validateInputs(inputs);
 
-  const decoder = new Decoder({ verifyChecksums: options.verifyChecksums ?? false });
+  const decoder = new Decoder();
   const pkt = new PacketView();
   const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
   const statesAtEnd: Partial<Record<TcpState, number>> = {};

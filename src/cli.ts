@@ -42,7 +42,6 @@ interface CommonArgs {
   'time-wait': number;
   'max-live': number;
   'max-record': number;
-  'verify-checksums': boolean;
   progress: boolean | undefined;
 }
 
@@ -57,7 +56,6 @@ function withCommonOptions<T>(y: Argv<T>) {
     .option('time-wait', { type: 'number', default: DEFAULTS.timeWait, describe: 'TIME_WAIT length in seconds used to age endpoints out (Linux: 60)' })
     .option('max-live', { type: 'number', default: DEFAULTS.maxLive, describe: 'most live connections held; beyond it the oldest idle ones are reported early' })
     .option('max-record', { type: 'number', default: DEFAULTS.maxRecord, describe: 'largest capture record accepted, in bytes' })
-    .option('verify-checksums', { type: 'boolean', default: false, describe: 'verify TCP checksums (off: offload leaves them unfinished on the sending host)' })
     .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' });
 }
 
@@ -72,13 +70,16 @@ function analyzeOptions(args: CommonArgs): AnalyzeOptions {
     timeWait: positiveNumber('time-wait', args['time-wait']),
     maxLive: positiveNumber('max-live', args['max-live'], false),
     maxRecord: positiveNumber('max-record', args['max-record'], false),
-    verifyChecksums: args['verify-checksums'],
   };
   if (args.progress ?? process.stderr.isTTY) options.onProgress = progressLine();
   return options;
 }
 
+/** yargs drops a bare `-`, so standard input travels through parsing under this name. */
+const STDIN_ARG = '\u0000stdin';
+
 function inputsOf(args: { captures: string[] }): CaptureInput[] {
+  args.captures = args.captures.map((c) => (c === STDIN_ARG ? '-' : String(c)));
   if (args.captures.length === 0) throw new UsageError('no capture given');
   if (args.captures.filter((c) => c === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   return args.captures;
@@ -238,7 +239,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-main(hideBin(process.argv)).then(
+main(hideBin(process.argv).map((a) => (a === '-' ? STDIN_ARG : a))).then(
   (code) => {
     process.exitCode = code;
   },

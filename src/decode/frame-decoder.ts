@@ -16,7 +16,6 @@ export interface DecodeCounts {
   truncated: number;
   unknownLink: number;
   duplicates: number;
-  badChecksums: number;
 }
 
 const MAX_VLAN_TAGS = 8;
@@ -25,19 +24,14 @@ const DUP_RING = 16;
 const DUP_WINDOW = 0.005;
 
 export class Decoder {
-  readonly counts: DecodeCounts = { packets: 0, tcp: 0, nonTcp: 0, notIp: 0, fragments: 0, truncated: 0, unknownLink: 0, duplicates: 0, badChecksums: 0 };
+  readonly counts: DecodeCounts = { packets: 0, tcp: 0, nonTcp: 0, notIp: 0, fragments: 0, truncated: 0, unknownLink: 0, duplicates: 0 };
   /** Unknown link types met, with their packet counts. */
   readonly unknownLinkTypes = new Map<number, number>();
-  private readonly verifyChecksums: boolean;
   // A ring of recent TCP packet identities, to recognise a second copy of one packet.
   private readonly ringHash = new Int32Array(DUP_RING);
   private readonly ringTs = new Float64Array(DUP_RING);
   private readonly ringMeta = new Int32Array(DUP_RING);
   private ringPos = 0;
-
-  constructor(options: { verifyChecksums?: boolean } = {}) {
-    this.verifyChecksums = options.verifyChecksums ?? false;
-  }
 
   decode(frame: Frame, p: PacketView): PacketKind {
     p.clear();
