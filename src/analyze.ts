@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   findings?: boolean;
   /** Called now and then with progress (bytes read of the current input). */
   onProgress?: (progress: Progress) => void;
+  /** Called between chunks of input; a returned promise pauses reading until it settles (back-pressure). */
+  pause?: () => Promise<void> | undefined;
 }
 
 export interface Progress {
@@ -129,6 +131,7 @@ export async function runPipeline(
     const result = await readCapture(input, name, onFrame, {
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
       firstFrameNo: frameNo,
+      pause: options.pause,
       onProgress: options.onProgress
         ? (bytes: number, totalBytes: number | undefined) =>
             options.onProgress!({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live })
@@ -176,12 +179,17 @@ export async function runPipeline(
  * iterable. Memory stays bounded: the pipeline pauses while the consumer has
  * not taken what was already produced.
  */
+const QUEUE_HIGH_WATER = 4096;
+
 export async function* analyze(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord> {
-  const queue: OutputRecord[] = [];
+  let queue: OutputRecord[] = [];
   let done = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
-  const run = runPipeline(inputs, options, (record) => {
+  let resume: (() => void) | undefined;
+  const pause = (): Promise<void> | undefined =>
+    queue.length < QUEUE_HIGH_WATER ? undefined : new Promise<void>((resolve) => (resume = resolve));
+  const run = runPipeline(inputs, { ...options, pause }, (record) => {
     queue.push(record);
     wake?.();
   }).then(
@@ -190,7 +198,14 @@ export async function* analyze(inputs: CaptureInput | CaptureInput[], options: A
   );
   try {
     while (true) {
-      while (queue.length > 0) yield queue.shift()!;
+      if (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        resume?.();
+        resume = undefined;
+        for (const record of batch) yield record;
+        continue;
+      }
       if (done) break;
       await new Promise<void>((resolve) => { wake = resolve; });
       wake = undefined;
