@@ -11,6 +11,8 @@ export function zeekConnState(m: ConnectionMachine): string {
   const origSyn = o.sentSyn;
   const respSynAck = r.sentSynAck;
   const established = origSyn && respSynAck && m.handshakeAcked;
+  // Both sides closed with FIN: Zeek's endpoints are both CLOSED, whatever came before or after (a late RST, a missed SYN).
+  if (o.sentFin && r.sentFin) return 'SF';
   if (o.sentRst && (!r.sentRst || m.rstBy === 'client')) {
     if (origSyn && !respSynAck) return 'RSTOS0';
     if (!origSyn && !respSynAck && !r.sentPackets) return 'OTH';
@@ -27,7 +29,6 @@ export function zeekConnState(m: ConnectionMachine): string {
   }
   if (r.sentPackets === 0) return o.sentFin ? 'SH' : 'S0';
   if (!respSynAck) return 'OTH';
-  if (o.sentFin && r.sentFin) return established || m.handshakeAcked || o.sentData || r.sentData ? 'SF' : 'SF';
   if (o.sentFin) return 'S2';
   if (r.sentFin) return 'S3';
   return 'S1';
