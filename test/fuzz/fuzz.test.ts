@@ -1,0 +1,158 @@
+/**
+ * Seeded fuzzing: real captures, mutated where it hurts (headers, record and
+ * block lengths, IP and TCP header fields), through the whole pipeline. No
+ * exception but a refused start, the summary always last, every record
+ * serialisable, memory bounded whatever a length field claims.
+ * Longer runs: FUZZ_CASES=100000 FUZZ_SEED=7 npx ava test/fuzz/
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runPipeline } from '../../src/analyze.js';
+import { CaptureError } from '../../src/capture/frame.js';
+import type { OutputRecord } from '../../src/records.js';
+import { CAPTURES, PUBLIC_CAPTURES } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+const CASES = Number(process.env.FUZZ_CASES ?? 10000);
+const CASE_MS = 5000;
+const HEAP_BOUND = 400 * 1024 * 1024;
+
+/** mulberry32: small, seeded, reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const seeds = [
+  ...readdirSync(PUBLIC_CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(PUBLIC_CAPTURES, f)),
+  ...readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(CAPTURES, f)),
+]
+  .map((f) => readFileSync(f))
+  .filter((b) => b.length > 24 && b.length < 400_000);
+
+/** Offsets of classic pcap record headers (little-endian files), to aim mutations at lengths and headers. */
+function recordOffsets(b: Buffer): number[] {
+  const out: number[] = [];
+  if (b.readUInt32LE(0) !== 0xa1b2c3d4 && b.readUInt32LE(0) !== 0xa1b23c4d) return out;
+  for (let o = 24; o + 16 <= b.length && out.length < 2000; ) {
+    out.push(o);
+    o += 16 + b.readUInt32LE(o + 8);
+  }
+  return out;
+}
+
+const HUGE = [0, 1, 15, 16, 0x7fffffff, 0xfffffff0, 0x40000, 65535, 0x80000000];
+
+function mutate(seed: Buffer, rnd: () => number): Buffer {
+  const b = Buffer.from(seed);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const records = recordOffsets(b);
+  const kind = pick(9);
+  switch (kind) {
+    case 0: // bit flips anywhere
+      for (let i = 0, n = 1 + pick(8); i < n; i++) b[pick(b.length)]! ^= 1 << pick(8);
+      return b;
+    case 1: // truncation at a record boundary or inside one
+      return b.subarray(0, records.length ? records[pick(records.length)]! + pick(20) : pick(b.length));
+    case 2: // a record or block length field lying
+      if (records.length) b.writeUInt32LE(HUGE[pick(HUGE.length)]!, records[pick(records.length)]! + 8 + 4 * pick(2));
+      else b.writeUInt32LE(HUGE[pick(HUGE.length)]!, 4 + 4 * pick(Math.max(1, (b.length - 8) >> 2)));
+      return b;
+    case 3: // the link type changed
+      b.writeUInt32LE([0, 1, 12, 101, 108, 113, 228, 229, 239, 276, 9999][pick(11)]!, 20);
+      return b;
+    case 4: { // IPv4 IHL or TCP data offset made impossible (Ethernet + IPv4 assumed; harmless otherwise)
+      if (!records.length) return b;
+      const r = records[pick(records.length)]! + 16;
+      if (r + 14 + 33 < b.length) {
+        if (rnd() < 0.5) b[r + 14] = 0x40 | pick(5);
+        else b[r + 14 + 20 + 12] = pick(5) << 4 | (rnd() < 0.5 ? 0 : 0xf0);
+      }
+      return b;
+    }
+    case 5: { // IPv6 next-header loops and garbage extension lengths
+      for (let i = 0, n = 1 + pick(4); i < n; i++) {
+        const o = pick(b.length);
+        b[o] = [0, 43, 44, 51, 60, 41, 108][pick(7)]!;
+      }
+      return b;
+    }
+    case 6: { // records duplicated and reordered, timestamps going backwards
+      if (records.length < 3) return b;
+      const i = pick(records.length - 1);
+      const a = records[i]!;
+      const end = records[i + 1]!;
+      const copy = b.subarray(a, end);
+      copy.writeUInt32LE(1, 0);
+      return Buffer.concat([b.subarray(0, end), copy, b.subarray(end)]);
+    }
+    case 7: // magic swapped between pcap, pcapng and byte orders
+      b.writeUInt32LE([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x0a0d0d0a, 0x4d3cb2a1][pick(5)]!, 0);
+      return b;
+    default: // random bytes over a record
+      if (records.length) {
+        const r = records[pick(records.length)]!;
+        for (let i = 0; i < 32 && r + 16 + i < b.length; i++) b[r + 16 + i] = pick(256);
+      }
+      return b;
+  }
+}
+
+test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow memory without bound`, async (t) => {
+  const rnd = prng(SEED);
+  await runPipeline([new Uint8Array(seeds[0]!)], {}, () => {}); // warm up: module loading is not the case's time
+  let refused = 0;
+  let damaged = 0;
+  let slowest = 0;
+  let peakHeap = 0;
+  const started = Date.now();
+  for (let i = 0; i < CASES; i++) {
+    const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
+    const records: OutputRecord[] = [];
+    const t0 = Date.now();
+    if (process.env.FUZZ_DUMP === String(i)) (await import('node:fs')).writeFileSync('/tmp/fuzz-case.bin', input);
+    try {
+      const summary = await runPipeline([new Uint8Array(input)], {}, (r) => records.push(r));
+      if (summary.errors.length) damaged++;
+      if (records.at(-1)?.type !== 'summary') return t.fail(`case ${i}: the summary is not last`);
+      JSON.stringify(records);
+    } catch (error) {
+      if (!(error instanceof CaptureError) || error.kind !== 'not-capture') {
+        return t.fail(`case ${i} (seed ${SEED}): ${error instanceof Error ? error.stack : String(error)}`);
+      }
+      refused++;
+    }
+    const ms = Date.now() - t0;
+    slowest = Math.max(slowest, ms);
+    if (ms > CASE_MS) return t.fail(`case ${i} took ${ms} ms`);
+    if (i % 100 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  t.true(peakHeap < HEAP_BOUND, `heap peaked at ${(peakHeap / 1e6).toFixed(0)} MB`);
+  t.log(`${CASES} cases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${refused} refused, ${damaged} damaged part-way, slowest ${slowest} ms, heap peak ${(peakHeap / 1e6).toFixed(0)} MB`);
+});
+
+test('fuzz through the command line: exit codes only 0, 2 or 3, NDJSON on stdout, no stack trace', (t) => {
+  const rnd = prng(SEED + 1);
+  for (let i = 0; i < 25; i++) {
+    const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
+    const r = runCli(['analyze', '--format', 'ndjson', '-'], { input });
+    t.true([0, 2, 3].includes(r.status ?? -1), `case ${i}: exit ${r.status}: ${r.stderr}`);
+    t.notRegex(r.stderr, /\n\s+at /, `case ${i}: stack trace`);
+    for (const line of r.stdout.split('\n').filter(Boolean)) JSON.parse(line);
+  }
+});
+
+test('piping into head ends quietly with exit 0', (t) => {
+  const r = spawnSync('bash', ['-c', `node --import tsx src/cli.ts analyze --format ndjson ${path.join(CAPTURES, 'time-wait-storm.pcap')} | head -n 1 > /dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: path.resolve(CAPTURES, '..') });
+  t.is(r.stdout.trim(), '0', r.stderr);
+  t.is(r.stderr, '');
+});
