@@ -7,6 +7,10 @@ usage: client.py ADDR PORT COUNT PAUSE MODE
   MODE linger0 - request, read, close with SO_LINGER 0 (RST abort)
   MODE connect - only connect (refused or unanswered SYNs); errors are expected
   MODE idle    - connect and hold the connection idle
+  MODE keepalive - connect, enable keepalive probes every second, hold idle
+  MODE flood   - send as fast as possible for 3 s (the server does not read: zero window)
+  MODE slow    - connect, wait 2 s, then request, read and close first (for a capture started mid-stream)
+  MODE bind:PORT - like close, from a fixed source port (the same 4-tuple every time)
 """
 import socket, struct, sys, time
 
@@ -15,6 +19,9 @@ family = socket.AF_INET6 if ':' in addr else socket.AF_INET
 held = []
 for i in range(count):
     s = socket.socket(family, socket.SOCK_STREAM)
+    if mode.startswith('bind:'):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('', int(mode[5:])))
     try:
         s.connect((addr, port))
     except OSError as e:
@@ -25,6 +32,23 @@ for i in range(count):
     if mode == 'connect' or mode == 'idle':
         held.append(s)
         continue
+    if mode == 'keepalive':
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        held.append(s)
+        continue
+    if mode == 'flood':
+        s.settimeout(3)
+        try:
+            while True:
+                s.send(b'x' * 65536)
+        except OSError:
+            pass
+        held.append(s)
+        continue
+    if mode == 'slow':
+        time.sleep(2)
     if mode == 'wait':
         while s.recv(4096):
             pass

@@ -153,4 +153,22 @@ sleep 2
 stop_capture pcapng-client-close
 cleanup
 
+# keepalive-idle: an idle connection with keepalive probes every second.
+run keepalive-idle    "10.77.0.2 8080 leak 1"        "10.77.0.2 8080 1 0 keepalive" 5
+# zero-window: the server never reads; its window closes and the client probes.
+run zero-window       "10.77.0.2 8080 noread 1"      "10.77.0.2 8080 1 0 flood" 6
+# ipv6-close-wait: the CLOSE_WAIT leak over IPv6.
+run ipv6-close-wait   "fd77::2 8080 leak 2"          "fd77::2 8080 2 0.1 halfclose" 3
+# kill9-client: the client process is killed mid-connection; its kernel closes with FIN.
+setup
+start_capture kill9-client
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 idle &
+sleep 1
+pkill -9 -f "$here/client.py"
+sleep 2
+stop_capture kill9-client
+cleanup
+
 echo "captures written to $out"

@@ -5,6 +5,7 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE leak      - read until the client's FIN, never close (CLOSE_WAIT leak)
   MODE closefirst - send a line and close first (server is the active closer)
   MODE closelater - read until the client's FIN, wait 2 s, then close
+  MODE noread  - accept with a small receive buffer and never read (zero window)
 """
 import socket, sys, time
 
@@ -13,12 +14,17 @@ count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 family = socket.AF_INET6 if ':' in addr else socket.AF_INET
 ls = socket.socket(family, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if mode == 'noread':
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 ls.bind((addr, port))
 ls.listen(128)
 print('listening', flush=True)
 kept = []
 for _ in range(count):
     c, _ = ls.accept()
+    if mode == 'noread':
+        kept.append(c)
+        continue
     if mode == 'closefirst':
         c.sendall(b'bye\n')
         c.close()
@@ -34,4 +40,4 @@ for _ in range(count):
         kept.append(c)  # the bug: never closed
     else:
         c.close()
-time.sleep(3600 if mode == 'leak' else 0)
+time.sleep(3600 if mode in ('leak', 'noread') else 0)
