@@ -24,9 +24,8 @@ interface Seg {
   port?: number;
 }
 
-function run(segments: Seg[], options: Partial<{ timeWait: number; stuckAfter: number; maxLive: number }> = {}) {
-  const records: ConnectionRecord[] = [];
-  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 1000, keepSegments: 0, ...options }, (r) => records.push(r));
+/** Feeds hand-built segments to a tracker, one reused PacketView as the decoder does; calls `each` after every packet. */
+function feed(tracker: FlowTracker, segments: Seg[], each?: () => void): void {
   const p = new PacketView();
   segments.forEach((s, i) => {
     p.clear();
@@ -45,7 +44,14 @@ function run(segments: Seg[], options: Partial<{ timeWait: number; stuckAfter: n
     p.payloadLen = s.len ?? 0;
     p.window = s.win ?? 1000;
     tracker.onPacket(p);
+    each?.();
   });
+}
+
+function run(segments: Seg[], options: Partial<{ timeWait: number; stuckAfter: number; maxLive: number }> = {}) {
+  const records: ConnectionRecord[] = [];
+  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 1000, keepSegments: 0, ...options }, (r) => records.push(r));
+  feed(tracker, segments);
   tracker.finish();
   return { records, tracker };
 }
@@ -221,22 +227,7 @@ test('thousands of sequential connections keep the live table small: records lea
   let peak = 0;
   const records: ConnectionRecord[] = [];
   const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 100_000, keepSegments: 0 }, (r) => records.push(r));
-  const p = new PacketView();
-  segments.forEach((s, i) => {
-    p.clear();
-    p.ipVersion = 4;
-    p.frameNo = i + 1;
-    p.ts = 1000 + s.t;
-    p.src[0] = s.from === 'c' ? C : S;
-    p.dst[0] = s.from === 'c' ? S : C;
-    p.srcPort = s.from === 'c' ? s.port! : 80;
-    p.dstPort = s.from === 'c' ? 80 : s.port!;
-    p.flags = s.flags;
-    p.seq = s.seq;
-    p.ack = s.ack ?? 0;
-    tracker.onPacket(p);
-    peak = Math.max(peak, tracker.live);
-  });
+  feed(tracker, segments, () => (peak = Math.max(peak, tracker.live)));
   t.true(peak <= 125, `peak live ${peak}: 60 s of TIME_WAIT at 2 connections per second`);
   t.true(tracker.emitted > 2800, 'records left while the capture was read');
   tracker.finish();
