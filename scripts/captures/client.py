@@ -10,7 +10,7 @@ usage: client.py ADDR PORT COUNT PAUSE MODE
   MODE keepalive - connect, enable keepalive probes every second, hold idle
   MODE flood   - send as fast as possible for 3 s (the server does not read: zero window)
   MODE slow    - connect, wait 2 s, then request, read and close first (for a capture started mid-stream)
-  MODE bind:PORT - like close, from a fixed source port (the same 4-tuple every time)
+  MODE bind:PORT - from a fixed source port (the same 4-tuple every time), wait for the server to close, then close
 """
 import socket, struct, sys, time
 
@@ -49,7 +49,7 @@ for i in range(count):
         continue
     if mode == 'slow':
         time.sleep(2)
-    if mode == 'wait':
+    if mode == 'wait' or mode.startswith('bind:'):
         while s.recv(4096):
             pass
         s.close()

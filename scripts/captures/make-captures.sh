@@ -171,4 +171,19 @@ sleep 2
 stop_capture kill9-client
 cleanup
 
+# port-reuse: the server closes first (TIME_WAIT on its side); the client connects again
+# from the same port, and the server's kernel lets the new SYN take over the TIME_WAIT.
+run port-reuse        "10.77.0.2 8080 closefirst 2"  "10.77.0.2 8080 2 0.5 bind:40000" 3
+
+# midstream: the capture starts after the handshake; the connection closes during it.
+setup
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 close 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 slow &
+sleep 0.5
+start_capture midstream
+sleep 3
+stop_capture midstream
+cleanup
+
 echo "captures written to $out"
