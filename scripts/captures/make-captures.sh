@@ -186,4 +186,28 @@ sleep 3
 stop_capture midstream
 cleanup
 
+# syn-flood: 60 SYNs from spoofed sources 10.77.0.100-159. Static neighbour entries on the
+# server send its SYN-ACKs to the client's MAC, whose kernel drops them (not its addresses):
+# the listener holds 60 SYN_RECV and retransmits SYN-ACKs, as under a real flood.
+setup
+mac=$(ip netns exec $CLI cat /sys/class/net/tl-c/address)
+for i in $(seq 100 159); do ip -n $SRV neigh add 10.77.0.$i lladdr "$mac" dev tl-s nud permanent; done
+start_capture syn-flood
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/inject.py" synflood 10.77.0.2 8080 60 10.77.0
+sleep 4
+stop_capture syn-flood
+cleanup
+
+# port-scan: a connect() scan of ports 8000-8099 where only 8080 listens.
+setup
+start_capture port-scan
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 close 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/portscan.py" 10.77.0.2 8000 8099
+sleep 1
+stop_capture port-scan
+cleanup
+
 echo "captures written to $out"

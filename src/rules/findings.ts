@@ -8,6 +8,8 @@ import { ADVICE } from './knowledge.js';
 
 const MAX_EXAMPLES = 20;
 const EPHEMERAL_PORTS = 60999 - 32768 + 1;
+/** Unreachable ports of one host from which they are reported as one host-wide finding. */
+const SCAN_PORTS = 10;
 
 interface Aggregate {
   code: FindingCode;
@@ -78,7 +80,10 @@ export const RULES: Rule[] = [
     minCount: 1,
     match: (c) => (anomaly(c, 'syn_unanswered') || anomaly(c, 'syn_rejected') ? { endpoint: c.server } : undefined),
     severity: (a) => (a.count >= 10 ? 'critical' : 'warning'),
-    summary: (a) => `${a.count} connection attempt(s) to ${a.endpoint} were refused or never answered`,
+    summary: (a) =>
+      a.ports.size >= SCAN_PORTS
+        ? `${a.count} connection attempts to ${a.ports.size} ports of ${a.endpoint} from ${a.sources.size} source(s) were refused or never answered: a port scan, or clients probing ports where nothing listens`
+        : `${a.count} connection attempt(s) to ${a.endpoint} were refused or never answered`,
   },
   {
     code: 'reset_storm',
@@ -128,10 +133,28 @@ export class FindingsAggregator {
     }
   }
 
+  /** Many unreachable ports of one host are one finding on the host (a port scan, or clients probing wrong ports). */
+  private mergeScannedHosts(): Aggregate[] {
+    const all = [...this.aggregates.values()];
+    const byHost = new Map<string, Aggregate[]>();
+    for (const a of all) if (a.code === 'service_unreachable') byHost.set(ipOf(a.endpoint), [...(byHost.get(ipOf(a.endpoint)) ?? []), a]);
+    const merged: Aggregate[] = all.filter((a) => a.code !== 'service_unreachable' || (byHost.get(ipOf(a.endpoint))?.length ?? 0) < SCAN_PORTS);
+    for (const [host, list] of byHost) {
+      if (list.length < SCAN_PORTS) continue;
+      merged.push({
+        code: 'service_unreachable', endpoint: host, count: list.reduce((n, a) => n + a.count, 0), total: 0,
+        firstTs: Math.min(...list.map((a) => a.firstTs)), lastTs: Math.max(...list.map((a) => a.lastTs)), longest: 0,
+        sources: new Set(list.flatMap((a) => [...a.sources])), ports: new Set(list.map((a) => Number(a.endpoint.slice(a.endpoint.lastIndexOf(':') + 1)))),
+        examples: list.flatMap((a) => a.examples).slice(0, MAX_EXAMPLES),
+      });
+    }
+    return merged;
+  }
+
   results(): FindingRecord[] {
     const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
     const out: FindingRecord[] = [];
-    for (const a of this.aggregates.values()) {
+    for (const a of this.mergeScannedHosts()) {
       const rule = RULES.find((r) => r.code === a.code)!;
       if (a.count < (this.options.minCount?.[a.code] ?? rule.minCount)) continue;
       out.push({
