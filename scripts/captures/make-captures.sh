@@ -210,4 +210,20 @@ sleep 1
 stop_capture port-scan
 cleanup
 
+# rst-out-of-window: RSTs with sequence numbers far outside the window, forged from the
+# client's address into a live connection: the server ignores them, both stay ESTABLISHED.
+setup
+start_capture rst-out-of-window
+ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 leak 1 &
+sleep 0.5
+ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 1 0 idle &
+sleep 1
+cport=$(ip netns exec $CLI ss -tnH state established '( dport = :8080 )' | awk '{print $3}' | sed 's/.*://')
+for seq in 12345 2147483648 4000000000; do
+  ip netns exec $CLI python3 "$here/inject.py" rst 10.77.0.1 "$cport" 10.77.0.2 8080 $seq
+done
+sleep 1
+stop_capture rst-out-of-window
+cleanup
+
 echo "captures written to $out"
