@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   onProgress?: (progress: Progress) => void;
   /** Called between chunks of input; a returned promise pauses reading until it settles (back-pressure). */
   pause?: () => Promise<void> | undefined;
+  /** analyze(): records made but not yet taken before reading pauses (default 4096). */
+  queueLimit?: number;
 }
 
 export interface Progress {
@@ -181,20 +183,31 @@ export async function runPipeline(
  */
 const QUEUE_HIGH_WATER = 4096;
 
+/** Ends the reading when the consumer of analyze() stopped early. */
+class ConsumerStopped extends Error {}
+
 export async function* analyze(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord> {
   let queue: OutputRecord[] = [];
   let done = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
   let resume: (() => void) | undefined;
-  const pause = (): Promise<void> | undefined =>
-    queue.length < QUEUE_HIGH_WATER ? undefined : new Promise<void>((resolve) => (resume = resolve));
+  let stopped = false;
+  const limit = options.queueLimit ?? QUEUE_HIGH_WATER;
+  const pause = (): Promise<void> | undefined => {
+    if (stopped) return Promise.reject(new ConsumerStopped());
+    return queue.length < limit ? undefined : new Promise<void>((resolve) => (resume = resolve));
+  };
   const run = runPipeline(inputs, { ...options, pause }, (record) => {
     queue.push(record);
     wake?.();
   }).then(
     () => { done = true; wake?.(); },
-    (error: unknown) => { failure = error; done = true; wake?.(); },
+    (error: unknown) => {
+      if (!(error instanceof ConsumerStopped)) failure = error;
+      done = true;
+      wake?.();
+    },
   );
   try {
     while (true) {
@@ -212,6 +225,8 @@ export async function* analyze(inputs: CaptureInput | CaptureInput[], options: A
     }
     if (failure) throw failure;
   } finally {
+    stopped = true;
+    resume?.();
     await run;
   }
 }
