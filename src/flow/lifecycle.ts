@@ -6,7 +6,7 @@ import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
 import type { Anomaly, ConnectionRecord, SegmentSummary, Side } from '../records.js';
 import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
-import { WAITING_STATES, type TcpState } from '../state/states.js';
+import type { TcpState } from '../state/states.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
 
@@ -37,6 +37,10 @@ export class Lifecycle {
   readonly clientRule: string;
   /** Next lifecycle in the same hash bucket. */
   next: Lifecycle | undefined;
+  /** Neighbours in the tracker's list of lifecycles that look over. */
+  inDone = false;
+  donePrev: Lifecycle | undefined;
+  doneNext: Lifecycle | undefined;
   firstTs = 0;
   lastTs = 0;
   firstFrame = 0;
@@ -163,7 +167,7 @@ export class Lifecycle {
       active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
       client_state: m.client.state,
       server_state: m.server.state,
-      transitions: m.transitions.map((t) => ({ ...t, ts: round6(t.ts) })),
+      transitions: m.transitions,
       anomalies: this.anomalies(endTs, limits),
       conn_state: zeekConnState(m),
       history: this.history.toString(),
@@ -194,51 +198,69 @@ export class Lifecycle {
   private anomalies(endTs: number, limits: LifecycleLimits): Anomaly[] {
     const m = this.machine;
     const list: Anomaly[] = [];
-    const add = (code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number) => {
-      const a: Anomaly = { code, side, since: round6(since), duration: round6(Math.max(0, until - since)), detail };
-      if (frame) a.frame = frame;
-      if (count !== undefined) a.count = count;
-      list.push(a);
-    };
     const c = m.client;
     const s = m.server;
     if (m.sawSyn && !m.sawSynAck && !m.rejected && s.sentPackets === 0) {
-      add('syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
+      addAnomaly(list, 'syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
     }
-    if (m.rejected) add('syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
+    if (m.rejected) addAnomaly(list, 'syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
     if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null) {
-      add('half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
+      addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
     }
-    for (const side of ['client', 'server'] as const) {
-      const e = m.endpoint(side);
-      for (const t of m.transitions) {
-        if (t.side !== side) continue;
-        const code = STUCK_CODE[t.to];
-        if (!code) continue;
-        const left = m.transitions.find((u) => u.side === side && u.ts >= t.ts && u.from === t.to && u !== t);
-        const until = left ? left.ts : endTs;
-        if (until - t.ts >= limits.stuckAfter) {
-          add(code, side, t.ts, until, `${t.to} for ${(until - t.ts).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, t.frame);
+    this.stuckAnomalies(list, 'client', endTs, limits.stuckAfter);
+    this.stuckAnomalies(list, 'server', endTs, limits.stuckAfter);
+    this.sideAnomalies(list, 'client', endTs);
+    this.sideAnomalies(list, 'server', endTs);
+    if (this.timeWaitReuse) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuse.since, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
+    return list;
+  }
+
+  /** Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that lasted `stuckAfter` or longer. */
+  private stuckAnomalies(list: Anomaly[], side: Side, endTs: number, stuckAfter: number): void {
+    const transitions = this.machine.transitions;
+    for (let i = 0; i < transitions.length; i++) {
+      const t = transitions[i]!;
+      const code = t.side === side ? STUCK_CODE[t.to] : undefined;
+      if (!code) continue;
+      let until = endTs;
+      let left = false;
+      for (let j = i + 1; j < transitions.length; j++) {
+        const u = transitions[j]!;
+        if (u.side === side && u.from === t.to) {
+          until = u.ts;
+          left = true;
+          break;
         }
       }
-      if (e.sentRst && m.rstBy === side) add('reset', side, this.lastTs, this.lastTs, `${side} aborted the connection with RST`, this.resetFrame(side));
-      if (e.retransmissions > 0) {
-        add('retransmissions', side, this.firstTs, this.lastTs,
-          `${e.retransmissions} retransmission(s): ${e.synRetransmits} SYN, ${e.dataRetransmits} data, ${e.finRetransmits} FIN`, undefined, e.retransmissions);
-      }
-      if (e.zeroWindowFirst >= 0) {
-        const total = e.zeroWindowTotal + (e.zeroWindowSince >= 0 ? endTs - e.zeroWindowSince : 0);
-        add('zero_window', side, e.zeroWindowFirst, e.zeroWindowFirst + total, `advertised a zero window for ${total.toFixed(3)} s`, e.zeroWindowFrame);
+      if (until - t.ts >= stuckAfter) {
+        addAnomaly(list, code, side, t.ts, until, `${t.to} for ${(until - t.ts).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, t.frame);
       }
     }
-    if (this.timeWaitReuse) add('time_wait_reuse', 'client', this.timeWaitReuse.since, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
-    void WAITING_STATES;
-    return list;
+  }
+
+  private sideAnomalies(list: Anomaly[], side: Side, endTs: number): void {
+    const e = this.machine.endpoint(side);
+    if (e.sentRst && this.machine.rstBy === side) addAnomaly(list, 'reset', side, this.lastTs, this.lastTs, `${side} aborted the connection with RST`, this.resetFrame(side));
+    if (e.retransmissions > 0) {
+      addAnomaly(list, 'retransmissions', side, this.firstTs, this.lastTs,
+        `${e.retransmissions} retransmission(s): ${e.synRetransmits} SYN, ${e.dataRetransmits} data, ${e.finRetransmits} FIN`, undefined, e.retransmissions);
+    }
+    if (e.zeroWindowFirst >= 0) {
+      const total = e.zeroWindowTotal + (e.zeroWindowSince >= 0 ? endTs - e.zeroWindowSince : 0);
+      addAnomaly(list, 'zero_window', side, e.zeroWindowFirst, e.zeroWindowFirst + total, `advertised a zero window for ${total.toFixed(3)} s`, e.zeroWindowFrame);
+    }
   }
 
   private resetFrame(side: Side): number | undefined {
     return this.machine.transitions.find((t) => t.side === side && t.cause === 'sent RST')?.frame;
   }
+}
+
+function addAnomaly(list: Anomaly[], code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number): void {
+  const a: Anomaly = { code, side, since: round6(since), duration: round6(Math.max(0, until - since)), detail };
+  if (frame) a.frame = frame;
+  if (count !== undefined) a.count = count;
+  list.push(a);
 }
 
 function round6(x: number): number {

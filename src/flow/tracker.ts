@@ -25,11 +25,8 @@ export interface TrackerOptions {
   timeWait: number;
   maxLive: number;
   keepSegments: number;
-}
-
-interface Pending {
-  lifecycle: Lifecycle;
-  lastFrame: number;
+  /** Track only the 4-tuples whose hash falls in this shard (see AnalyzeOptions.shard). */
+  shard?: { index: number; count: number } | undefined;
 }
 
 export class FlowTracker {
@@ -37,11 +34,14 @@ export class FlowTracker {
   private liveCount = 0;
   private evictedCount = 0;
   private emittedCount = 0;
-  private nextId = 1;
   private now = -Infinity;
-  /** Lifecycles that looked over, in the order they did; emitted once TIME_WAIT (or a grace as long) has passed. */
-  private pending: Pending[] = [];
-  private pendingHead = 0;
+  /**
+   * Lifecycles that look over, oldest last packet first, linked through the
+   * lifecycles themselves; each is emitted once TIME_WAIT (or a grace as
+   * long) has passed without a packet. A late packet moves it to the tail.
+   */
+  private doneHead: Lifecycle | undefined;
+  private doneTail: Lifecycle | undefined;
 
   constructor(
     private readonly options: TrackerOptions,
@@ -64,6 +64,8 @@ export class FlowTracker {
       this.sweep();
     }
     const hash = flowHash(pkt);
+    const shard = this.options.shard;
+    if (shard && shardOf(hash, shard.count) !== shard.index) return;
     let lifecycle = this.find(hash, pkt);
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
       const old = lifecycle;
@@ -81,7 +83,8 @@ export class FlowTracker {
       lifecycle = this.begin(hash, pkt, file);
     }
     lifecycle.apply(pkt, this.options);
-    if (lifecycle.finished) this.pending.push({ lifecycle, lastFrame: pkt.frameNo });
+    if (lifecycle.inDone) this.unlinkDone(lifecycle);
+    if (lifecycle.finished) this.linkDone(lifecycle);
   }
 
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
@@ -95,8 +98,7 @@ export class FlowTracker {
     }
     this.table.clear();
     this.liveCount = 0;
-    this.pending = [];
-    this.pendingHead = 0;
+    this.doneHead = this.doneTail = undefined;
   }
 
   private startsNewLifecycle(l: Lifecycle, pkt: PacketView): boolean {
@@ -115,7 +117,8 @@ export class FlowTracker {
 
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
-    const l = new Lifecycle(pkt, fromSrc, rule, `C${this.nextId++}`);
+    // Named after its first frame: unique in the run, the same however the work is split, and a place to look in Wireshark.
+    const l = new Lifecycle(pkt, fromSrc, rule, `C${pkt.frameNo}`);
     if (file !== undefined) l.file = file;
     l.next = this.table.get(hash);
     this.table.set(hash, l);
@@ -149,6 +152,7 @@ export class FlowTracker {
       else return; // already gone
     }
     l.next = undefined;
+    if (l.inDone) this.unlinkDone(l);
     this.liveCount--;
     l.machine.ageTimeWait(at, this.options.timeWait);
     this.emitRecord(l, at, openAtEnd);
@@ -162,17 +166,25 @@ export class FlowTracker {
   /** Emits lifecycles that have been over for TIME_WAIT's length of capture time. */
   private sweep(): void {
     const wait = this.options.timeWait;
-    while (this.pendingHead < this.pending.length) {
-      const p = this.pending[this.pendingHead]!;
-      if (p.lifecycle.lastTs + wait > this.now) break;
-      this.pendingHead++;
-      // Stale entry: the lifecycle saw packets after it was queued, or is gone already.
-      if (p.lifecycle.lastFrame === p.lastFrame && p.lifecycle.finished) this.retire(p.lifecycle, this.now, false);
-    }
-    if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
-    }
+    while (this.doneHead && this.doneHead.lastTs + wait <= this.now) this.retire(this.doneHead, this.now, false);
+  }
+
+  private linkDone(l: Lifecycle): void {
+    l.inDone = true;
+    l.donePrev = this.doneTail;
+    l.doneNext = undefined;
+    if (this.doneTail) this.doneTail.doneNext = l;
+    else this.doneHead = l;
+    this.doneTail = l;
+  }
+
+  private unlinkDone(l: Lifecycle): void {
+    if (l.donePrev) l.donePrev.doneNext = l.doneNext;
+    else this.doneHead = l.doneNext;
+    if (l.doneNext) l.doneNext.donePrev = l.donePrev;
+    else this.doneTail = l.donePrev;
+    l.donePrev = l.doneNext = undefined;
+    l.inDone = false;
   }
 }
 
@@ -182,6 +194,16 @@ function mix(w0: number, w1: number, w2: number, w3: number, port: number): numb
   h = Math.imul(h ^ w2 ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ w3 ^ (h >>> 13), 0xc2b2ae35);
   return Math.imul(h ^ port ^ (h >>> 16), 0x27d4eb2d);
+}
+
+/** The shard of a flow hash: murmur3's finalizer first, since the low bits of a sum of two mixes are far from uniform. */
+export function shardOf(hash: number, count: number): number {
+  let h = hash ^ (hash >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) % count;
 }
 
 /** The same for both directions of a 4-tuple. */

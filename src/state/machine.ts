@@ -83,7 +83,8 @@ export class ConnectionMachine {
   move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
     if (e.state === to) return;
-    const t: Transition = { ts, side, from: e.state, to, cause };
+    // Rounded to the microsecond once, here: records share this array as it is.
+    const t: Transition = { ts: Math.round(ts * 1e6) / 1e6, side, from: e.state, to, cause };
     if (frame !== undefined) t.frame = frame;
     if (inferred) t.inferred = true;
     this.transitions.push(t);

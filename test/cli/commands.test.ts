@@ -125,7 +125,7 @@ test('diff names the finding added between two captures', (t) => {
 test('the library example in the README runs as written', (t) => {
   const r = spawnSync(process.execPath, ['examples/library.mjs'], { cwd: ROOT, encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stdout, /C1 10\.77\.0\.1:\d+ TIME_WAIT <-> 10\.77\.0\.2:8080 CLOSED/);
+  t.regex(r.stdout, /C\d+ 10\.77\.0\.1:\d+ TIME_WAIT <-> 10\.77\.0\.2:8080 CLOSED/);
 });
 
 test('usage errors exit 2 with a one-line reason', (t) => {
