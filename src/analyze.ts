@@ -3,7 +3,7 @@
  * thin layer over `runPipeline` (callback, fastest) and library users get the
  * same records from `analyze` (async iterable).
  */
-import { readCapture, sniffCaptureFile } from './capture/source.js';
+import { firstPacketTime, readCapture, sniffCaptureFile } from './capture/source.js';
 import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
@@ -31,6 +31,15 @@ export interface AnalyzeOptions {
   pause?: () => Promise<void> | undefined;
   /** analyze(): records made but not yet taken before reading pauses (default 4096). */
   queueLimit?: number;
+  /**
+   * Track only the connections of one shard of the flow-hash space (both
+   * directions of a 4-tuple hash alike): how `--jobs` splits the work across
+   * worker threads. Every packet is still read and counted.
+   */
+  shard?: { index: number; count: number };
+  /** Called at every `checkpointFrames`-th frame, after it was applied: lets parallel shards cut their output at the same places. */
+  onCheckpoint?: (frameNo: number) => void;
+  checkpointFrames?: number;
 }
 
 export interface Progress {
@@ -67,6 +76,17 @@ export function validateInputs(inputs: CaptureInput[]): void {
 }
 
 /**
+ * Several files are one capture read in the time order of their first
+ * packets: rotated files (tcpdump -C, -G) named in any order, as a shell glob
+ * sorts `dump10` before `dump2`, still give each connection one lifecycle.
+ */
+export function orderInputs(inputs: CaptureInput[]): CaptureInput[] {
+  if (inputs.length < 2 || !inputs.every((i) => typeof i === 'string' && i !== '-')) return inputs;
+  const start = new Map(inputs.map((i) => [i, firstPacketTime(i as string) ?? Infinity]));
+  return [...inputs].sort((a, b) => start.get(a)! - start.get(b)!);
+}
+
+/**
  * Runs the whole pipeline, handing each record to `emit` as soon as it is
  * final: connections as their lifecycles end, then findings, then the
  * summary. Throws CaptureError only for an unusable input (nothing emitted
@@ -77,8 +97,9 @@ export async function runPipeline(
   options: AnalyzeOptions,
   emit: (record: OutputRecord) => void,
 ): Promise<SummaryRecord> {
-  const inputs = Array.isArray(inputList) ? inputList : [inputList];
-  validateInputs(inputs);
+  const given = Array.isArray(inputList) ? inputList : [inputList];
+  validateInputs(given);
+  const inputs = orderInputs(given);
 
   const decoder = new Decoder();
   const pkt = new PacketView();
@@ -98,6 +119,7 @@ export async function runPipeline(
       timeWait: options.timeWait ?? DEFAULTS.timeWait,
       maxLive: options.maxLive ?? DEFAULTS.maxLive,
       keepSegments: options.keepSegments ?? 0,
+      shard: options.shard,
     },
     onConnection,
   );
@@ -120,15 +142,20 @@ export async function runPipeline(
   let frameNo = 1;
   let firstTs = Infinity;
   let lastTs = -Infinity;
+  const every = options.onCheckpoint ? (options.checkpointFrames ?? 65536) : 0;
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     const name = inputName(input, i);
     summary.files.push(name);
-    let currentFile = name;
+    const currentFile = name;
+    const lastBefore = lastTs;
+    let fileFirstTs = Infinity;
     const onFrame = (frame: Frame): void => {
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
+      if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
       if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, currentFile);
+      if (every > 0 && frame.frameNo % every === 0) options.onCheckpoint!(frame.frameNo);
     };
     const result = await readCapture(input, name, onFrame, {
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
@@ -140,6 +167,9 @@ export async function runPipeline(
         : undefined,
     });
     frameNo += result.frames;
+    if (fileFirstTs < lastBefore) {
+      summary.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
+    }
     if (result.warning) summary.warnings.push(result.warning.message);
     if (result.error) summary.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
   }

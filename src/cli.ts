@@ -14,6 +14,8 @@ import { TableWriter } from './report/table.js';
 import { runReport, runStates } from './report/commands.js';
 import { runCheck, runDiff } from './check/commands.js';
 import { PolicyError } from './check/policy.js';
+import { runSharded } from './parallel/sharded.js';
+import { roomIn } from './report/back-pressure.js';
 
 const EXIT_OK = 0;
 const EXIT_USAGE = 2;
@@ -66,6 +68,7 @@ function positiveNumber(name: string, value: number, allowZero = true): number {
 
 function analyzeOptions(args: CommonArgs): AnalyzeOptions {
   const options: AnalyzeOptions = {
+    pause: () => roomIn(process.stdout),
     stuckAfter: positiveNumber('stuck-after', args['stuck-after']),
     timeWait: positiveNumber('time-wait', args['time-wait']),
     maxLive: positiveNumber('max-live', args['max-live'], false),
@@ -109,11 +112,24 @@ function finish(summary: SummaryRecord | undefined): number {
   return summary.errors.length > 0 ? EXIT_CORRUPT : EXIT_OK;
 }
 
-async function analyzeCommand(args: CommonArgs & { format: string }): Promise<number> {
+async function analyzeCommand(args: CommonArgs & { format: string; jobs: number }): Promise<number> {
   const options = analyzeOptions(args);
   const inputs = inputsOf(args);
+  const jobs = positiveNumber('jobs', args.jobs, false);
   let summary: SummaryRecord | undefined;
-  if (args.format === 'ndjson') {
+  if (jobs > 1) {
+    if (!Number.isInteger(jobs)) throw new UsageError(`--jobs must be a whole number, got ${jobs}`);
+    if (args.format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
+    if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
+    const writer = new NdjsonWriter(process.stdout);
+    summary = await runSharded(inputs as string[], options, jobs, {
+      connections: (bytes) => process.stdout.write(bytes),
+      finding: (record) => writer.write(record),
+      summary: (record) => writer.write(record),
+      room: () => roomIn(process.stdout),
+    });
+    writer.flush();
+  } else if (args.format === 'ndjson') {
     const writer = new NdjsonWriter(process.stdout);
     summary = await runPipeline(inputs, options, (record) => writer.write(record));
     writer.flush();
@@ -196,7 +212,9 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('tcp-lifecycle')
     .usage('$0 <command> [options] <capture...>')
     .command('analyze <captures..>', 'every connection lifecycle: states, transitions, anomalies, findings', (y) =>
-      withCommonOptions(y).option('format', { choices: ['text', 'ndjson'], default: 'text', describe: 'output format' }),
+      withCommonOptions(y)
+        .option('format', { choices: ['text', 'ndjson'], default: 'text', describe: 'output format' })
+        .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker threads; connections are split among them by flow hash (needs --format ndjson)' }),
       run(analyzeCommand as never),
     )
     .command('report <captures..>', 'incident report: findings first, then the evidence', (y) =>

@@ -144,8 +144,18 @@ function fileError(caught: unknown, path: string, reader: CaptureReader | undefi
  * left to the full read.
  */
 export function sniffCaptureFile(path: string): CaptureFormat {
+  return sniffCapture(path).format;
+}
+
+/** The time of a file's first packet, when its first 64 KiB hold one: how rotated files are put in order. */
+export function firstPacketTime(path: string): number | undefined {
+  return sniffCapture(path).firstTs;
+}
+
+function sniffCapture(path: string): { format: CaptureFormat; firstTs: number | undefined } {
   const fd = openCapture(path);
-  const reader = new CaptureReader(path, ignoreFrame);
+  let firstTs: number | undefined;
+  const reader = new CaptureReader(path, (frame) => (firstTs ??= frame.ts));
   try {
     const buf = new Uint8Array(SNIFF_READ_BYTES);
     const n = readChunk(reader, fd, buf, path);
@@ -156,10 +166,8 @@ export function sniffCaptureFile(path: string): CaptureFormat {
     }
     // A file header still incomplete is fatal only if the file ends there.
     if (!reader.started && n < buf.length) reader.end();
-    return reader.format!;
+    return { format: reader.format!, firstTs };
   } finally {
     fs.closeSync(fd);
   }
 }
-
-function ignoreFrame(): void {}

@@ -7,11 +7,21 @@ import type { ConnectionRecord, FindingCode, FindingExample, FindingRecord, Seve
 import { ADVICE } from './knowledge.js';
 
 const MAX_EXAMPLES = 20;
+const MAX_SOURCES = 10_000;
 const EPHEMERAL_PORTS = 60999 - 32768 + 1;
 /** Unreachable ports of one host from which they are reported as one host-wide finding. */
 const SCAN_PORTS = 10;
 
-interface Aggregate {
+/** The earliest connections (by first frame) are the examples, whatever order records come in. */
+function keepExample(examples: FindingExample[], c: ConnectionRecord): void {
+  if (examples.length === MAX_EXAMPLES && c.first_frame >= examples[MAX_EXAMPLES - 1]!.first_frame) return;
+  let i = examples.length;
+  while (i > 0 && examples[i - 1]!.first_frame > c.first_frame) i--;
+  examples.splice(i, 0, { id: c.id, first_frame: c.first_frame, last_frame: c.last_frame, client: c.client, server: c.server });
+  if (examples.length > MAX_EXAMPLES) examples.pop();
+}
+
+export interface Aggregate {
   code: FindingCode;
   endpoint: string;
   count: number;
@@ -127,9 +137,33 @@ export class FindingsAggregator {
       a.firstTs = Math.min(a.firstTs, c.first_ts);
       a.lastTs = Math.max(a.lastTs, c.last_ts);
       a.longest = Math.max(a.longest, hit.wait ?? 0);
-      if (a.sources.size < 10_000) a.sources.add(ipOf(c.client));
+      if (a.sources.size < MAX_SOURCES) a.sources.add(ipOf(c.client));
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
-      if (a.examples.length < MAX_EXAMPLES) a.examples.push({ id: c.id, first_frame: c.first_frame, last_frame: c.last_frame, client: c.client, server: c.server });
+      keepExample(a.examples, c);
+    }
+  }
+
+  /** The aggregates as plain data, to merge with those of other shards of the same capture. */
+  snapshot(): Aggregate[] {
+    return [...this.aggregates.values()];
+  }
+
+  /** Adds another shard's aggregates: the result is what one aggregator fed every record would hold. */
+  merge(aggregates: Aggregate[]): void {
+    for (const other of aggregates) {
+      const key = `${other.code}|${other.endpoint}`;
+      const a = this.aggregates.get(key);
+      if (!a) {
+        this.aggregates.set(key, other);
+        continue;
+      }
+      a.count += other.count;
+      a.firstTs = Math.min(a.firstTs, other.firstTs);
+      a.lastTs = Math.max(a.lastTs, other.lastTs);
+      a.longest = Math.max(a.longest, other.longest);
+      for (const source of other.sources) if (a.sources.size < MAX_SOURCES) a.sources.add(source);
+      for (const port of other.ports) a.ports.add(port);
+      a.examples = [...a.examples, ...other.examples].sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES);
     }
   }
 
@@ -145,7 +179,7 @@ export class FindingsAggregator {
         code: 'service_unreachable', endpoint: host, count: list.reduce((n, a) => n + a.count, 0), total: 0,
         firstTs: Math.min(...list.map((a) => a.firstTs)), lastTs: Math.max(...list.map((a) => a.lastTs)), longest: 0,
         sources: new Set(list.flatMap((a) => [...a.sources])), ports: new Set(list.map((a) => Number(a.endpoint.slice(a.endpoint.lastIndexOf(':') + 1)))),
-        examples: list.flatMap((a) => a.examples).slice(0, MAX_EXAMPLES),
+        examples: list.flatMap((a) => a.examples).sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES),
       });
     }
     return merged;

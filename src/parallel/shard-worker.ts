@@ -1,0 +1,63 @@
+/**
+ * A worker thread that runs the whole pipeline on every input but tracks only
+ * its shard of the connections, and sends back NDJSON bytes cut at shared
+ * checkpoints, its findings aggregates and its summary.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runPipeline } from '../analyze.js';
+import { CaptureError } from '../capture/frame.js';
+import { FindingsAggregator } from '../rules/findings.js';
+import { WINDOWS_IN_FLIGHT, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
+
+const job = workerData as ShardJob;
+const port = parentPort!;
+const encoder = new TextEncoder();
+const findings = new FindingsAggregator({ stuckAfter: job.options.stuckAfter });
+let pending = '';
+/** Flow control: windows sent and not yet written out by the main thread. */
+let inFlight = 0;
+let resume: (() => void) | undefined;
+port.on('message', (message) => {
+  if (message !== WRITTEN) return;
+  inFlight--;
+  if (resume && inFlight < WINDOWS_IN_FLIGHT) {
+    resume();
+    resume = undefined;
+  }
+});
+
+function send(message: ShardMessage): void {
+  port.postMessage(message, message.kind === 'window' || message.kind === 'done' ? [message.bytes.buffer as ArrayBuffer] : []);
+}
+
+try {
+  const summary = await runPipeline(
+    job.inputs,
+    {
+      ...job.options,
+      findings: false,
+      shard: job.shard,
+      checkpointFrames: job.checkpointFrames,
+      onCheckpoint: () => {
+        send({ kind: 'window', bytes: encoder.encode(pending) });
+        pending = '';
+        inFlight++;
+      },
+      pause: () => (inFlight >= WINDOWS_IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined),
+      onProgress: job.progress ? (p) => send({ kind: 'progress', ...p }) : undefined,
+    },
+    (record) => {
+      if (record.type !== 'connection') return;
+      findings.add(record);
+      pending += JSON.stringify(record) + '\n';
+    },
+  );
+  send({ kind: 'done', bytes: encoder.encode(pending), findings: findings.snapshot(), summary });
+  port.close();
+} catch (error) {
+  send({
+    kind: 'failed',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    ...(error instanceof CaptureError ? { capture: { kind: error.kind, file: error.file, offset: error.offset, reason: error.reason } } : {}),
+  });
+}
