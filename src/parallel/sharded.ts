@@ -8,7 +8,7 @@
  * findings and the summary are merged from the shards' partial results.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DEFAULTS, orderInputs, validateInputs, type AnalyzeOptions } from '../analyze.js';
 import { CaptureError, type CaptureErrorKind } from '../capture/frame.js';
@@ -21,6 +21,9 @@ const CHECKPOINT_FRAMES = 8192;
 const here = fileURLToPath(import.meta.url);
 /** The worker is this folder's shard-worker, compiled (.js) or run from source (.ts). */
 const WORKER = path.join(path.dirname(here), `shard-worker${path.extname(here)}`);
+/** Run from source (the tests), the worker first registers the TypeScript loader the main thread has. */
+const FROM_SOURCE = path.extname(here) === '.ts';
+const SOURCE_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(WORKER).href)}); })`;
 
 export interface ShardedOutput {
   /** NDJSON bytes of connection records, in output order. */
@@ -83,7 +86,7 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
       progress: index === 0 && options.onProgress !== undefined,
     };
     return new Promise<void>((resolve, reject) => {
-      const worker = new Worker(WORKER, { workerData: job });
+      const worker = FROM_SOURCE ? new Worker(SOURCE_BOOT, { eval: true, workerData: job }) : new Worker(WORKER, { workerData: job });
       workers.push(worker);
       worker.on('message', (message: ShardMessage) => {
         if (message.kind === 'window') {
