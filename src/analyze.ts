@@ -29,6 +29,12 @@ export interface AnalyzeOptions {
   onProgress?: (progress: Progress) => void;
   /** Called between chunks of input; a returned promise pauses reading until it settles (back-pressure). */
   pause?: () => Promise<void> | undefined;
+  /**
+   * Once aborted, reading stops after the current chunk and the run ends as
+   * if the input ended there: open connections are reported as they stood,
+   * and the summary says where reading stopped (the CLI's Ctrl-C).
+   */
+  signal?: AbortSignal;
   /** analyze(): records made but not yet taken before reading pauses (default 4096). */
   queueLimit?: number;
   /**
@@ -161,6 +167,7 @@ export async function runPipeline(
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
       firstFrameNo: frameNo,
       pause: options.pause,
+      signal: options.signal,
       onProgress: options.onProgress
         ? (bytes: number, totalBytes: number | undefined) =>
             options.onProgress!({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live })
@@ -172,6 +179,10 @@ export async function runPipeline(
     }
     if (result.warning) summary.warnings.push(result.warning.message);
     if (result.error) summary.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
+    if (options.signal?.aborted) {
+      summary.warnings.push(`interrupted: ${name} was read up to byte ${result.bytes}${i + 1 < inputs.length ? `; ${inputs.length - i - 1} more file(s) not read` : ''}; connections still open are reported as they stood`);
+      break;
+    }
   }
 
   tracker.finish(Number.isFinite(lastTs) ? lastTs : undefined);

@@ -33,9 +33,17 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   say(`cannot write output: ${error.message}`);
   process.exit(EXIT_USAGE);
 });
+/**
+ * Ctrl-C: the first stops the reading and finishes with what was read
+ * (connections as they stood, findings, summary), then exits 130; a second
+ * quits at once.
+ */
+const interrupt = new AbortController();
+const EXIT_INTERRUPTED = 130;
 process.on('SIGINT', () => {
-  say('interrupted');
-  process.exit(130);
+  if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+  say('interrupted: finishing with what was read (Ctrl-C again to quit at once)');
+  interrupt.abort();
 });
 
 interface CommonArgs {
@@ -68,6 +76,7 @@ function positiveNumber(name: string, value: number, allowZero = true): number {
 
 function analyzeOptions(args: CommonArgs): AnalyzeOptions {
   const options: AnalyzeOptions = {
+    signal: interrupt.signal,
     pause: () => roomIn(process.stdout),
     stuckAfter: positiveNumber('stuck-after', args['stuck-after']),
     timeWait: positiveNumber('time-wait', args['time-wait']),
@@ -259,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
 
 main(hideBin(process.argv).map((a) => (a === '-' ? STDIN_ARG : a))).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = interrupt.signal.aborted ? EXIT_INTERRUPTED : code;
   },
   (error: unknown) => {
     if (error instanceof CaptureError) {

@@ -24,6 +24,8 @@ export interface ReadCaptureOptions extends CaptureReaderOptions {
   pause?: (() => Promise<void> | undefined) | undefined;
   /** Read size for files, in bytes (default 1 MiB). */
   chunkBytes?: number;
+  /** Once aborted, reading stops after the current chunk, as if the input ended there (Ctrl-C). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReadCaptureResult {
@@ -63,7 +65,7 @@ export async function readCapture(
     if (!(caught instanceof CaptureError) || caught.kind === 'not-capture') throw caught;
     error = caught;
   }
-  const warning = error ? undefined : reader.end();
+  const warning = error || options.signal?.aborted ? undefined : reader.end();
   const result: ReadCaptureResult = { format: reader.format!, frames: reader.frames, bytes: reader.bytes };
   if (warning) result.warning = warning;
   if (error) result.error = error;
@@ -82,13 +84,20 @@ async function readFile(reader: CaptureReader, path: string, options: ReadCaptur
       options.onProgress?.(reader.bytes, total);
       const wait = options.pause?.();
       if (wait) await wait;
+      else if (options.signal) await yieldToEvents(); // lets a signal handler run between chunks
+      if (options.signal?.aborted) return;
     }
   } finally {
     fs.closeSync(fd);
   }
 }
 
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 async function readStream(reader: CaptureReader, stream: NodeJS.ReadableStream, options: ReadCaptureOptions): Promise<void> {
+  // An interrupt must not wait for the next chunk of a live capture that may never come.
+  const stop = (): void => void (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
       if (typeof chunk === 'string') throw new CaptureError('not-capture', reader.name, reader.bytes, 'stream yields text, not bytes');
@@ -96,10 +105,14 @@ async function readStream(reader: CaptureReader, stream: NodeJS.ReadableStream, 
       options.onProgress?.(reader.bytes, undefined);
       const wait = options.pause?.();
       if (wait) await wait;
+      if (options.signal?.aborted) return;
     }
   } catch (caught) {
     if (caught instanceof CaptureError) throw caught;
+    if (options.signal?.aborted) return;
     throw readFailure(reader, caught);
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
 }
 

@@ -15,6 +15,9 @@ export interface ShardJob {
 /** Main to worker: one window of this worker's was written out; it may send another. */
 export const WRITTEN = 'written';
 
+/** Main to worker: stop reading, as if the input ended (Ctrl-C). */
+export const STOP = 'stop';
+
 /** Windows a worker may have sent and not yet seen written before it pauses its reading. */
 export const WINDOWS_IN_FLIGHT = 8;
 

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runPipeline } from '../analyze.js';
 import { CaptureError } from '../capture/frame.js';
 import { FindingsAggregator } from '../rules/findings.js';
-import { WINDOWS_IN_FLIGHT, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
+import { STOP, WINDOWS_IN_FLIGHT, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
 
 const job = workerData as ShardJob;
 const port = parentPort!;
@@ -17,7 +17,13 @@ let pending = '';
 /** Flow control: windows sent and not yet written out by the main thread. */
 let inFlight = 0;
 let resume: (() => void) | undefined;
+const stop = new AbortController();
 port.on('message', (message) => {
+  if (message === STOP) {
+    stop.abort();
+    resume?.();
+    return;
+  }
   if (message !== WRITTEN) return;
   inFlight--;
   if (resume && inFlight < WINDOWS_IN_FLIGHT) {
@@ -36,6 +42,7 @@ try {
     {
       ...job.options,
       findings: false,
+      signal: stop.signal,
       shard: job.shard,
       checkpointFrames: job.checkpointFrames,
       onCheckpoint: () => {

@@ -15,7 +15,7 @@ import { CaptureError, type CaptureErrorKind } from '../capture/frame.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import type { TcpState } from '../state/states.js';
-import { WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
+import { STOP, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
 
 const CHECKPOINT_FRAMES = 8192;
 const here = fileURLToPath(import.meta.url);
@@ -71,6 +71,12 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
     }
     acknowledge();
   };
+
+  options.signal?.addEventListener('abort', () => {
+    workers.forEach((worker, index) => {
+      if (!done[index]) worker.postMessage(STOP);
+    });
+  });
 
   const runs = Array.from({ length: jobs }, (_, index) => {
     const job: ShardJob = {
