@@ -77,7 +77,9 @@ export interface ConnectionRecord {
   client_rule: string;
   /** Capture file the lifecycle was seen in (the first, when it spans several). */
   file?: string;
-  /** True when the lifecycle was still open at the end of its file (a partial result to merge). */
+  /** True when the lifecycle was already open when the capture began: its first packet was no SYN from the client (the earlier part may be in an earlier file). */
+  open_at_start: boolean;
+  /** True when the lifecycle was still open at the end of the capture (the rest may be in a later file). */
   open_at_end: boolean;
   /** The first segments of the lifecycle, only when asked for (`keepSegments`), for ladder diagrams. */
   segments?: SegmentSummary[];

@@ -172,6 +172,7 @@ export class Lifecycle {
       conn_state: zeekConnState(m),
       history: this.history.toString(),
       client_rule: this.clientRule,
+      open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
     };
     if (this.file !== undefined) record.file = this.file;
