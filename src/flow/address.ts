@@ -1,7 +1,16 @@
 /** Endpoint strings as the contract spells them: "ip:port", IPv6 as "[ip]:port" in RFC 5952 short form. */
 
+/** The last two addresses written: a capture's records mostly name the same few hosts. */
+const recent = { word: [-1, -1], text: ['', ''], next: 0 };
+
 export function formatIpv4(word: number): string {
-  return `${word >>> 24}.${(word >>> 16) & 255}.${(word >>> 8) & 255}.${word & 255}`;
+  if (word === recent.word[0]) return recent.text[0]!;
+  if (word === recent.word[1]) return recent.text[1]!;
+  const text = `${word >>> 24}.${(word >>> 16) & 255}.${(word >>> 8) & 255}.${word & 255}`;
+  recent.word[recent.next] = word;
+  recent.text[recent.next] = text;
+  recent.next ^= 1;
+  return text;
 }
 
 /** RFC 5952: lower-case hex, no leading zeros, the longest run of two or more zero groups as "::" (the first on ties). */
@@ -31,6 +40,8 @@ export function formatIpv6(words: ArrayLike<number>): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-export function formatEndpoint(ipVersion: number, words: ArrayLike<number>, port: number): string {
-  return ipVersion === 6 ? `[${formatIpv6(words)}]:${port}` : `${formatIpv4(words[0]! >>> 0)}:${port}`;
+/** The address in `words[at..at+3]` (IPv4 in the first word) and a port. */
+export function formatEndpoint(ipVersion: number, words: ArrayLike<number>, at: number, port: number): string {
+  if (ipVersion === 6) return `[${formatIpv6([words[at]!, words[at + 1]!, words[at + 2]!, words[at + 3]!])}]:${port}`;
+  return `${formatIpv4(words[at]! >>> 0)}:${port}`;
 }

@@ -10,12 +10,15 @@ import type { TcpState } from '../state/states.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
 
-const STUCK_CODE: Partial<Record<TcpState, Anomaly['code']>> = {
-  FIN_WAIT1: 'fin_wait1_stuck',
-  FIN_WAIT2: 'fin_wait2_stuck',
-  CLOSE_WAIT: 'close_wait_stuck',
-  LAST_ACK: 'last_ack_stuck',
-};
+function stuckCode(state: TcpState): Anomaly['code'] | undefined {
+  switch (state) {
+    case 'FIN_WAIT1': return 'fin_wait1_stuck';
+    case 'FIN_WAIT2': return 'fin_wait2_stuck';
+    case 'CLOSE_WAIT': return 'close_wait_stuck';
+    case 'LAST_ACK': return 'last_ack_stuck';
+    default: return undefined;
+  }
+}
 
 export interface LifecycleLimits {
   stuckAfter: number;
@@ -148,8 +151,8 @@ export class Lifecycle {
 
   toRecord(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionRecord {
     const m = this.machine;
-    const client = formatEndpoint(this.ipVersion, this.addr.subarray(0, 4), this.clientPort);
-    const server = formatEndpoint(this.ipVersion, this.addr.subarray(4, 8), this.serverPort);
+    const client = formatEndpoint(this.ipVersion, this.addr, 0, this.clientPort);
+    const server = formatEndpoint(this.ipVersion, this.addr, 4, this.serverPort);
     const record: ConnectionRecord = {
       type: 'connection',
       id: this.id,
@@ -221,7 +224,7 @@ export class Lifecycle {
     const transitions = this.machine.transitions;
     for (let i = 0; i < transitions.length; i++) {
       const t = transitions[i]!;
-      const code = t.side === side ? STUCK_CODE[t.to] : undefined;
+      const code = t.side === side ? stuckCode(t.to) : undefined;
       if (!code) continue;
       let until = endTs;
       let left = false;
