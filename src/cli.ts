@@ -229,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
     .command('report <captures..>', 'incident report: findings first, then the evidence', (y) =>
       withCommonOptions(y)
         .option('format', { choices: ['text', 'md', 'html'], default: 'text', describe: 'report format' })
-        .option('connection', { type: 'string', array: true, describe: 'also draw the ladder diagram of this connection id' })
+        .option('connection', { type: 'string', array: true, nargs: 1, describe: 'also draw the ladder diagram of this connection id' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file' }),
       run(reportCommand as never),
     )
@@ -243,8 +243,8 @@ async function main(argv: string[]): Promise<number> {
       withCommonOptions(y)
         .option('policy', { type: 'string', describe: 'policy file (JSON)' })
         .option('baseline', { type: 'string', describe: 'earlier `analyze --format ndjson` output to compare with' })
-        .option('max', { type: 'string', array: true, describe: 'CODE=N: at most N of an anomaly or finding code (repeatable)' })
-        .option('forbid-state', { type: 'string', array: true, describe: 'fail when an endpoint ends the capture in this state' })
+        .option('max', { type: 'string', array: true, nargs: 1, describe: 'CODE=N: at most N of an anomaly or finding code (repeatable)' })
+        .option('forbid-state', { type: 'string', array: true, nargs: 1, describe: 'fail when an endpoint ends the capture in this state' })
         .option('fail-on', { choices: ['warning', 'critical'], describe: 'fail on any finding of this severity or worse' })
         .option('format', { choices: ['text', 'ndjson', 'junit'], default: 'text' }),
       run(checkCommand as never),

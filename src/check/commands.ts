@@ -100,12 +100,18 @@ export async function runCheck(records: AsyncIterable<OutputRecord>, opts: Check
   if (opts.failOn) policy.failOn = opts.failOn;
   const baseline = opts.baselineFile ? tallyOf(await readNdjsonRecords(opts.baselineFile)) : undefined;
   const t = newTally();
-  for await (const r of records) addToTally(t, r);
+  const ndjson = opts.format === 'ndjson';
+  for await (const r of records) {
+    addToTally(t, r);
+    // NDJSON is the whole analysis, then the verdict, then the summary last: a complete stream under the contract.
+    if (ndjson && r.type !== 'summary') opts.out.write(JSON.stringify(r) + '\n');
+  }
   const violations = evaluate(t, policy, baseline);
   const passed = violations.length === 0;
-  if (opts.format === 'ndjson') {
+  if (ndjson) {
     for (const v of violations) opts.out.write(JSON.stringify({ type: 'violation', ...v }) + '\n');
     opts.out.write(JSON.stringify({ type: 'check', passed, violations: violations.length }) + '\n');
+    if (t.summary) opts.out.write(JSON.stringify(t.summary) + '\n');
   } else if (opts.format === 'junit') {
     const rules = [...Object.keys(policy.max).map((c) => `max.${c}`), ...policy.forbidStatesAtEnd.map((s) => `forbid_states_at_end.${s}`)];
     const cases = new Set([...rules, ...violations.map((v) => v.rule), ...(baseline ? ['baseline'] : []), ...(policy.failOn ? [`fail_on.${policy.failOn}`] : [])]);

@@ -1,5 +1,5 @@
 /** The `report` and `states` commands over a stream of records. */
-import type { ConnectionRecord, OutputRecord, SummaryRecord } from '../records.js';
+import type { ConnectionRecord, FindingRecord, OutputRecord, SummaryRecord } from '../records.js';
 import { buildReport } from './model.js';
 import { renderHtml, renderMarkdown, renderText } from './render.js';
 import { parseAt, StatesAt } from './states-at.js';
@@ -19,18 +19,23 @@ export async function runStates(
 ): Promise<void> {
   // The time may be relative to the capture's start, known only at the end: keep the connections' transitions until then.
   const connections: ConnectionRecord[] = [];
+  const findings: FindingRecord[] = [];
   let summary: SummaryRecord | undefined;
   for await (const r of records) {
     if (r.type === 'connection') {
       delete r.segments;
       connections.push(r);
-    } else if (r.type === 'summary') summary = r;
+    } else if (r.type === 'finding') findings.push(r);
+    else if (r.type === 'summary') summary = r;
   }
   const at = parseAt(opts.at, summary?.first_ts ?? null, summary?.last_ts ?? null);
   const view = new StatesAt(at);
   for (const c of connections) view.add(c);
   const hosts = [...view.hosts.entries()].sort(([a], [b]) => a.localeCompare(b));
   if (opts.format === 'ndjson') {
+    // The whole analysis, the states view, then the summary last: a complete stream under the contract.
+    for (const c of connections) opts.out.write(JSON.stringify(c) + '\n');
+    for (const f of findings) opts.out.write(JSON.stringify(f) + '\n');
     for (const [host, states] of hosts) opts.out.write(JSON.stringify({ type: 'states', at, host, states }) + '\n');
     if (summary) opts.out.write(JSON.stringify(summary) + '\n');
     return;

@@ -74,8 +74,20 @@ test('states --at gives the netstat view at a moment', (t) => {
   const end = runCli(['states', '--format', 'ndjson', cap('close-wait-leak.pcap')]);
   const server = ndjsonLines(end.stdout).find((o) => o.type === 'states' && o.host === '10.77.0.2');
   t.is(server?.states.CLOSE_WAIT, 5);
+  const check = contractCheck(end.stdout);
+  t.true(check.ok, `states --format ndjson is a complete stream: ${check.output}`);
   const start = runCli(['states', '--at', '+0', cap('close-wait-leak.pcap')]);
   t.regex(start.stdout, /no open endpoints/);
+});
+
+test('check --format ndjson: the analysis, the violations and the verdict, the summary last', (t) => {
+  const r = runCli(['check', '--format', 'ndjson', '--max', 'close_wait_stuck=0', cap('close-wait-leak.pcap')]);
+  t.is(r.status, 1);
+  const records = ndjsonLines(r.stdout);
+  t.true(records.some((o) => o.type === 'violation' && o.code === 'close_wait_stuck'));
+  t.deepEqual(records.find((o) => o.type === 'check'), { type: 'check', passed: false, violations: 1 });
+  const check = contractCheck(r.stdout);
+  t.true(check.ok, check.output);
 });
 
 test('check: a policy that allows the clean capture passes it and fails the CLOSE_WAIT capture naming the server', (t) => {
