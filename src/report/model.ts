@@ -75,27 +75,36 @@ export async function buildReport(records: AsyncIterable<OutputRecord>, connecti
   };
 }
 
+/**
+ * Endpoints per state over the capture, in TIMELINE_POINTS intervals: each
+ * point is the most endpoints the state held at any moment of its interval,
+ * so a burst shorter than an interval still shows.
+ */
 function timeline(ts: Float64Array, moves: Int8Array, summary: SummaryRecord): Timeline {
   const start = summary.first_ts ?? 0;
   const end = summary.last_ts ?? start;
   const span = Math.max(end - start, 1e-6);
   const order = [...ts.keys()].sort((a, b) => ts[a]! - ts[b]!);
   const counts = new Int32Array(TCP_STATES.length);
+  const peaks = new Int32Array(TCP_STATES.length);
   const series: Partial<Record<TcpState, number[]>> = {};
   const times: number[] = [];
   let k = 0;
   for (let p = 0; p <= TIMELINE_POINTS; p++) {
     const at = start + (span * p) / TIMELINE_POINTS;
+    peaks.set(counts);
     while (k < order.length && ts[order[k]!]! <= at) {
       const i = order[k]!;
+      const entered = moves[2 * i + 1]!;
       counts[moves[2 * i]!]!--;
-      counts[moves[2 * i + 1]!]!++;
+      counts[entered]!++;
+      if (counts[entered]! > peaks[entered]!) peaks[entered] = counts[entered]!;
       k++;
     }
     times.push(at);
     TCP_STATES.forEach((state, s) => {
       if (state === 'CLOSED' || state === 'UNKNOWN') return;
-      (series[state] ??= []).push(Math.max(0, counts[s]!));
+      (series[state] ??= []).push(Math.max(0, peaks[s]!));
     });
   }
   for (const state of Object.keys(series) as TcpState[]) if (series[state]!.every((v) => v === 0)) delete series[state];

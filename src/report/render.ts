@@ -31,7 +31,7 @@ export function renderText(model: ReportModel, useColor: boolean): string {
   out.push('', color(useColor, '1', 'Overview'));
   out.push(`  openings: ${fmt(model.openings)}`, `  closings: ${fmt(model.closings)}`, `  endpoint states at end: ${statesAtEnd(model, model.flagged).join(', ') || 'none'}`);
   out.push(`  top servers by packets: ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ')}`);
-  out.push('', color(useColor, '1', 'Connections per state over the capture'));
+  out.push('', color(useColor, '1', 'Endpoints per state over the capture (the most at any moment of each interval)'));
   for (const [state, values] of Object.entries(model.timeline.counts)) {
     const max = Math.max(...values!, 1);
     out.push(`  ${state.padEnd(12)} ${values!.map((v) => SPARK[Math.round((v / max) * 8)]).join('')} max ${max}`);
@@ -57,7 +57,7 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(`### ${f.severity.toUpperCase()}: \`${f.code}\` on \`${f.endpoint}\``, '', f.summary, '', `Examples: ${f.examples.map((e) => `${e.id} (frames ${e.first_frame}-${e.last_frame})`).join(', ')}`, '', 'What to do:', '', ...f.advice.map((a) => `- ${a}`), '');
   }
   out.push('## Overview', '', '| | |', '|---|---|', `| openings | ${fmt(model.openings)} |`, `| closings | ${fmt(model.closings)} |`, `| endpoint states at end | ${statesAtEnd(model, model.flagged).join(', ') || 'none'} |`, `| top servers by packets | ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ')} |`, '');
-  out.push('## Connections per state over the capture', '', '```');
+  out.push('## Endpoints per state over the capture (the most at any moment of each interval)', '', '```');
   for (const [state, values] of Object.entries(model.timeline.counts)) {
     const max = Math.max(...values!, 1);
     out.push(`${state.padEnd(12)} ${values!.map((v) => SPARK[Math.round((v / max) * 8)]).join('')} max ${max}`);
@@ -81,7 +81,7 @@ function chartSvg(model: ReportModel): string {
   const y = (v: number) => h - pad - ((h - 2 * pad) * v) / max;
   const lines = series.map(([state, values]) => `<polyline fill="none" stroke="${PALETTE[state] ?? '#000'}" stroke-width="2" points="${values!.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"><title>${state}</title></polyline>`);
   const legend = series.map(([state], i) => `<text x="${pad + i * 105}" y="14" font-size="11" fill="${PALETTE[state] ?? '#000'}">■ ${state}</text>`);
-  return `<svg class="chart" viewBox="0 0 ${w} ${h}" role="img" aria-label="connections per state over time"><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#999"/><text x="2" y="${pad + 4}" font-size="10">${max}</text><text x="2" y="${h - pad}" font-size="10">0</text>${lines.join('')}${legend.join('')}</svg>`;
+  return `<svg class="chart" viewBox="0 0 ${w} ${h}" role="img" aria-label="endpoints per state over time"><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#999"/><text x="2" y="${pad + 4}" font-size="10">${max}</text><text x="2" y="${h - pad}" font-size="10">0</text>${lines.join('')}${legend.join('')}</svg>`;
 }
 
 function ladderSvg(c: ConnectionRecord): string {
@@ -116,7 +116,7 @@ svg{width:100%;height:auto;background:#fff}code{background:#f1f3f5;padding:0 .2r
 </style></head><body><h1>TCP lifecycle report</h1><p>Capture ${s.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}: ${iso(s.first_ts)} to ${iso(s.last_ts)}; ${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections.</p>
 <h2>Findings (${model.findings.length})</h2>${findings.join('') || '<p>No connection problem found.</p>'}
 <h2>Overview</h2><table><tr><th>openings</th><td>${fmt(model.openings)}</td></tr><tr><th>closings</th><td>${fmt(model.closings)}</td></tr><tr><th>endpoint states at end</th><td>${statesAtEnd(model, model.flagged).join(', ') || 'none'}</td></tr><tr><th>top servers by packets</th><td>${model.talkers.map(([e, n]) => `${esc(e)} (${n})`).join(', ')}</td></tr></table>
-<h2>Connections per state over the capture</h2>${chartSvg(model)}
+<h2>Endpoints per state over the capture</h2><p class="note">The most endpoints each state held at any moment of each interval.</p>${chartSvg(model)}
 <h2>Flagged connections (${model.flagged.length} of ${model.flaggedTotal} shown)</h2>${flagged.join('')}
 </body></html>
 `;

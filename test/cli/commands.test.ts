@@ -56,6 +56,13 @@ test('report: the CLOSE_WAIT capture leads with close_wait_leak on the listener,
   t.notRegex(html.stdout, /(src|href)="https?:/, 'self-contained');
 });
 
+test('report: the state chart shows handshakes and closes that last milliseconds, not only what is left at 60 sample points', (t) => {
+  const r = runCli(['report', cap('time-wait-storm.pcap')]);
+  t.is(r.status, 0, r.stderr);
+  for (const state of ['SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'LAST_ACK']) t.regex(r.stdout, new RegExp(`\\n  ${state} +\\S+ +max [1-9]`), state);
+  t.regex(r.stdout, /\n  TIME_WAIT +\S+ +max 300/);
+});
+
 test('report on a clean capture has no warning', (t) => {
   const r = runCli(['report', cap('client-close.pcap')]);
   t.is(r.status, 0);
