@@ -11,17 +11,20 @@ usage: client.py ADDR PORT COUNT PAUSE MODE
   MODE flood   - send as fast as possible for 3 s (the server does not read: zero window)
   MODE slow    - connect, wait 2 s, then request, read and close first (for a capture started mid-stream)
   MODE bind:PORT - from a fixed source port (the same 4-tuple every time), wait for the server to close, then close
+  MODE bindclose:PORT - from a fixed source port: request, read the echo, close first
+  MODE simclose - request, read the echo, then on SIGUSR1 shutdown(SHUT_WR), read to the end and close
+  MODE overlap - after 1 s send 100 bytes, after 1 s more 60 bytes, then close first (segments to forge against)
 """
-import socket, struct, sys, time
+import signal, socket, struct, sys, time
 
 addr, port, count, pause, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 family = socket.AF_INET6 if ':' in addr else socket.AF_INET
 held = []
 for i in range(count):
     s = socket.socket(family, socket.SOCK_STREAM)
-    if mode.startswith('bind:'):
+    if mode.startswith('bind:') or mode.startswith('bindclose:'):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('', int(mode[5:])))
+        s.bind(('', int(mode.split(':')[1])))
     try:
         s.connect((addr, port))
     except OSError as e:
@@ -46,6 +49,25 @@ for i in range(count):
         except OSError:
             pass
         held.append(s)
+        continue
+    if mode == 'simclose':
+        signal.signal(signal.SIGUSR1, lambda *_: s.shutdown(socket.SHUT_WR))
+        s.sendall(b'hello\n')
+        s.recv(4096)
+        while s.recv(4096):
+            pass
+        s.close()
+        continue
+    if mode == 'overlap':
+        time.sleep(1)
+        s.sendall(b'A' * 100)
+        time.sleep(1)
+        s.sendall(b'C' * 60)
+        time.sleep(0.5)
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(4096):
+            pass
+        s.close()
         continue
     if mode == 'slow':
         time.sleep(2)

@@ -6,8 +6,9 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE closefirst - send a line and close first (server is the active closer)
   MODE closelater - read until the client's FIN, wait 2 s, then close
   MODE noread  - accept with a small receive buffer and never read (zero window)
+  MODE simclose - echo until SIGUSR1, then shutdown(SHUT_WR), read to the end and close
 """
-import socket, sys, time
+import signal, socket, sys, time
 
 addr, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
@@ -24,6 +25,13 @@ for _ in range(count):
     c, _ = ls.accept()
     if mode == 'noread':
         kept.append(c)
+        continue
+    if mode == 'simclose':
+        signal.signal(signal.SIGUSR1, lambda *_: c.shutdown(socket.SHUT_WR))
+        c.sendall(c.recv(4096))
+        while c.recv(4096):
+            pass
+        c.close()
         continue
     if mode == 'closefirst':
         c.sendall(b'bye\n')

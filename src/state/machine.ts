@@ -194,8 +194,9 @@ export class ConnectionMachine {
       snd.hasSndNxt = true;
     } else if (s.len > 0) {
       // A keepalive or zero-window probe sends at most one byte at sndNxt - 1: not data.
+      // A segment that begins below sndNxt re-sends bytes, whether or not it also carries new ones.
       const probe = s.len <= 1 && seqDiff(s.seq, snd.sndNxt) === -1;
-      if (!probe && seqLe(end, snd.sndNxt) && !(s.flags & SYN)) {
+      if (!probe && seqDiff(s.seq, snd.sndNxt) < 0 && !(s.flags & SYN)) {
         snd.dataRetransmits++;
         out.retransmission = true;
       }
