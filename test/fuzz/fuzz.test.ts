@@ -7,18 +7,19 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPipeline } from '../../src/analyze.js';
 import { CaptureError } from '../../src/capture/frame.js';
 import type { OutputRecord } from '../../src/records.js';
-import { CAPTURES, PUBLIC_CAPTURES } from '../helpers/paths.js';
+import { CAPTURES, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const CASES = Number(process.env.FUZZ_CASES ?? 10000);
 const CASE_MS = 5000;
 const HEAP_BOUND = 400 * 1024 * 1024;
+const REGRESSIONS = path.join(ROOT, 'test/regressions');
 
 /** mulberry32: small, seeded, reproducible. */
 function prng(seed: number): () => number {
@@ -39,43 +40,75 @@ const seeds = [
   .map((f) => readFileSync(f))
   .filter((b) => b.length > 24 && b.length < 400_000);
 
-/** Offsets of classic pcap record headers (little-endian files), to aim mutations at lengths and headers. */
-function recordOffsets(b: Buffer): number[] {
-  const out: number[] = [];
-  if (b.readUInt32LE(0) !== 0xa1b2c3d4 && b.readUInt32LE(0) !== 0xa1b23c4d) return out;
-  for (let o = 24; o + 16 <= b.length && out.length < 2000; ) {
-    out.push(o);
-    o += 16 + b.readUInt32LE(o + 8);
-  }
-  return out;
+/** Where the records (pcap) or blocks (pcapng) of a capture begin, and its byte order, to aim mutations at lengths and headers. */
+interface Layout {
+  pcapng: boolean;
+  le: boolean;
+  /** Record header offsets (pcap) or block offsets (pcapng). */
+  offsets: number[];
 }
 
-const HUGE = [0, 1, 15, 16, 0x7fffffff, 0xfffffff0, 0x40000, 65535, 0x80000000];
+function layout(b: Buffer): Layout {
+  const offsets: number[] = [];
+  const magicLe = b.readUInt32LE(0);
+  if (magicLe === 0x0a0d0d0a) {
+    const le = b.readUInt32LE(8) === 0x1a2b3c4d;
+    for (let o = 0; o + 12 <= b.length && offsets.length < 2000; ) {
+      const len = le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4);
+      if (len < 12 || o + len > b.length) break;
+      offsets.push(o);
+      o += len;
+    }
+    return { pcapng: true, le, offsets };
+  }
+  const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
+  if (!le && b.readUInt32BE(0) !== 0xa1b2c3d4 && b.readUInt32BE(0) !== 0xa1b23c4d) return { pcapng: false, le: true, offsets };
+  for (let o = 24; o + 16 <= b.length && offsets.length < 2000; ) {
+    offsets.push(o);
+    o += 16 + (le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8));
+  }
+  return { pcapng: false, le, offsets };
+}
+
+const HUGE = [0, 1, 11, 12, 15, 16, 0x7fffffff, 0xfffffff0, 0x40000, 65535, 0x80000000];
+
+/** Where a packet's bytes begin inside a record (pcap) or an enhanced packet block (pcapng). */
+function packetStart(b: Buffer, l: Layout, o: number): number {
+  return l.pcapng ? o + 28 : o + 16;
+}
 
 function mutate(seed: Buffer, rnd: () => number): Buffer {
   const b = Buffer.from(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
-  const records = recordOffsets(b);
-  const kind = pick(9);
+  const l = layout(b);
+  const records = l.offsets;
+  const u32 = (value: number, at: number) => { if (at + 4 <= b.length) (l.le ? b.writeUInt32LE(value >>> 0, at) : b.writeUInt32BE(value >>> 0, at)); };
+  const kind = pick(11);
   switch (kind) {
     case 0: // bit flips anywhere
       for (let i = 0, n = 1 + pick(8); i < n; i++) b[pick(b.length)]! ^= 1 << pick(8);
       return b;
-    case 1: // truncation at a record boundary or inside one
-      return b.subarray(0, records.length ? records[pick(records.length)]! + pick(20) : pick(b.length));
-    case 2: // a record or block length field lying
-      if (records.length) b.writeUInt32LE(HUGE[pick(HUGE.length)]!, records[pick(records.length)]! + 8 + 4 * pick(2));
-      else b.writeUInt32LE(HUGE[pick(HUGE.length)]!, 4 + 4 * pick(Math.max(1, (b.length - 8) >> 2)));
+    case 1: { // truncation: in the file header, a record or block header, its body or a pcapng trailer
+      if (!records.length) return b.subarray(0, pick(b.length));
+      const r = records[pick(records.length)]!;
+      return b.subarray(0, [pick(24), r + pick(16), r + 16 + pick(64), r + pick(12)][pick(4)]);
+    }
+    case 2: // a record's captured length or a block's total length lying
+      if (records.length) u32(HUGE[pick(HUGE.length)]!, records[pick(records.length)]! + (l.pcapng ? 4 : 8 + 4 * pick(2)));
+      else u32(HUGE[pick(HUGE.length)]!, 4 + 4 * pick(Math.max(1, (b.length - 8) >> 2)));
       return b;
     case 3: // the link type changed
-      b.writeUInt32LE([0, 1, 12, 101, 108, 113, 228, 229, 239, 276, 9999][pick(11)]!, 20);
+      if (l.pcapng) {
+        const idb = records.find((o) => (l.le ? b.readUInt32LE(o) : b.readUInt32BE(o)) === 1);
+        if (idb !== undefined) l.le ? b.writeUInt16LE([0, 1, 101, 113, 276, 9999][pick(6)]!, idb + 8) : b.writeUInt16BE([0, 1, 101, 113, 276, 9999][pick(6)]!, idb + 8);
+      } else u32([0, 1, 12, 101, 108, 113, 228, 229, 239, 276, 9999][pick(11)]!, 20);
       return b;
     case 4: { // IPv4 IHL or TCP data offset made impossible (Ethernet + IPv4 assumed; harmless otherwise)
       if (!records.length) return b;
-      const r = records[pick(records.length)]! + 16;
+      const r = packetStart(b, l, records[pick(records.length)]!);
       if (r + 14 + 33 < b.length) {
         if (rnd() < 0.5) b[r + 14] = 0x40 | pick(5);
-        else b[r + 14 + 20 + 12] = pick(5) << 4 | (rnd() < 0.5 ? 0 : 0xf0);
+        else b[r + 14 + 20 + 12] = (pick(5) << 4) | (rnd() < 0.5 ? 0 : 0xf0);
       }
       return b;
     }
@@ -86,25 +119,52 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
       }
       return b;
     }
-    case 6: { // records duplicated and reordered, timestamps going backwards
+    case 6: { // records or blocks duplicated and reordered, timestamps going backwards
       if (records.length < 3) return b;
-      const i = pick(records.length - 1);
-      const a = records[i]!;
-      const end = records[i + 1]!;
-      const copy = b.subarray(a, end);
-      copy.writeUInt32LE(1, 0);
-      return Buffer.concat([b.subarray(0, end), copy, b.subarray(end)]);
+      const i = 1 + pick(records.length - 2);
+      const copy = Buffer.from(b.subarray(records[i]!, records[i + 1]!));
+      if (!l.pcapng) l.le ? copy.writeUInt32LE(1, 0) : copy.writeUInt32BE(1, 0);
+      return Buffer.concat([b.subarray(0, records[i + 1]!), copy, b.subarray(records[i + 1]!)]);
     }
     case 7: // magic swapped between pcap, pcapng and byte orders
       b.writeUInt32LE([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x0a0d0d0a, 0x4d3cb2a1][pick(5)]!, 0);
       return b;
-    default: // random bytes over a record
+    case 8: { // pcapng: a block whose trailing total length disagrees with its leading one
+      if (!l.pcapng || records.length < 2) return b;
+      const o = records[pick(records.length)]!;
+      const len = l.le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4);
+      u32([len + 4, len - 4, 0, 0xffffffff, len ^ 0x100][pick(5)]!, o + len - 4);
+      return b;
+    }
+    case 9: { // an IPv6 extension header chain that points at itself, as long as the packet allows
+      if (!records.length) return b;
+      const r = packetStart(b, l, records[pick(records.length)]!);
+      if (r + 14 + 40 + 64 > b.length) return b;
+      b[r + 12] = 0x86;
+      b[r + 13] = 0xdd;
+      b[r + 14] = 0x60;
+      b[r + 14 + 6] = 0; // hop-by-hop first
+      for (let h = r + 14 + 40; h + 8 <= r + 14 + 40 + 64; h += 8) {
+        b[h] = [0, 60, 43][pick(3)]!;
+        b[h + 1] = 0;
+      }
+      return b;
+    }
+    default: // random bytes over a packet
       if (records.length) {
-        const r = records[pick(records.length)]!;
-        for (let i = 0; i < 32 && r + 16 + i < b.length; i++) b[r + 16 + i] = pick(256);
+        const r = packetStart(b, l, records[pick(records.length)]!);
+        for (let i = 0; i < 32 && r + i < b.length; i++) b[r + i] = pick(256);
       }
       return b;
   }
+}
+
+/** A failing input is kept where the regression test runs it on every `npm test`. */
+function keepFailure(input: Buffer, name: string): string {
+  const file = path.join(REGRESSIONS, `${name}.bin`);
+  mkdirSync(REGRESSIONS, { recursive: true });
+  writeFileSync(file, input);
+  return file;
 }
 
 test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow memory without bound`, async (t) => {
@@ -123,17 +183,18 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
     try {
       const summary = await runPipeline([new Uint8Array(input)], {}, (r) => records.push(r));
       if (summary.errors.length) damaged++;
-      if (records.at(-1)?.type !== 'summary') return t.fail(`case ${i}: the summary is not last`);
+      if (records.at(-1)?.type !== 'summary') return t.fail(`case ${i}: the summary is not last, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}`)}`);
       JSON.stringify(records);
     } catch (error) {
       if (!(error instanceof CaptureError) || error.kind !== 'not-capture') {
-        return t.fail(`case ${i} (seed ${SEED}): ${error instanceof Error ? error.stack : String(error)}`);
+        const kept = keepFailure(input, `fuzz-seed${SEED}-case${i}`);
+        return t.fail(`case ${i} (seed ${SEED}), kept as ${kept}: ${error instanceof Error ? error.stack : String(error)}`);
       }
       refused++;
     }
     const ms = Date.now() - t0;
     slowest = Math.max(slowest, ms);
-    if (ms > CASE_MS) return t.fail(`case ${i} took ${ms} ms`);
+    if (ms > CASE_MS) return t.fail(`case ${i} took ${ms} ms, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-slow`)}`);
     if (i % 100 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }
   t.true(peakHeap < HEAP_BOUND, `heap peaked at ${(peakHeap / 1e6).toFixed(0)} MB`);
@@ -145,6 +206,7 @@ test('fuzz through the command line: exit codes only 0, 2 or 3, NDJSON on stdout
   for (let i = 0; i < 25; i++) {
     const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
     const r = runCli(['analyze', '--format', 'ndjson', '-'], { input });
+    if (![0, 2, 3].includes(r.status ?? -1) || /\n\s+at /.test(r.stderr)) keepFailure(input, `fuzz-cli-seed${SEED + 1}-case${i}`);
     t.true([0, 2, 3].includes(r.status ?? -1), `case ${i}: exit ${r.status}: ${r.stderr}`);
     t.notRegex(r.stderr, /\n\s+at /, `case ${i}: stack trace`);
     for (const line of r.stdout.split('\n').filter(Boolean)) JSON.parse(line);
