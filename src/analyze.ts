@@ -228,6 +228,15 @@ const QUEUE_HIGH_WATER = 4096;
 class ConsumerStopped extends Error {}
 
 export async function* analyze(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord> {
+  for await (const batch of analyzeInBatches(inputs, options)) yield* batch;
+}
+
+/**
+ * The same records as `analyze`, in arrays of those ready together: one
+ * promise per batch instead of one per record, for consumers that take
+ * hundreds of thousands of records (the report, states and check commands).
+ */
+export async function* analyzeInBatches(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord[]> {
   let queue: OutputRecord[] = [];
   let done = false;
   let failure: unknown;
@@ -257,7 +266,7 @@ export async function* analyze(inputs: CaptureInput | CaptureInput[], options: A
         queue = [];
         resume?.();
         resume = undefined;
-        for (const record of batch) yield record;
+        yield batch;
         continue;
       }
       if (done) break;

@@ -6,7 +6,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyze, runPipeline, DEFAULTS, type AnalyzeOptions, type CaptureInput, type Progress } from './analyze.js';
+import { analyzeInBatches, runPipeline, DEFAULTS, type AnalyzeOptions, type CaptureInput, type Progress } from './analyze.js';
 import { CaptureError } from './capture/frame.js';
 import type { OutputRecord, SummaryRecord } from './records.js';
 import { NdjsonWriter } from './report/ndjson.js';
@@ -155,17 +155,17 @@ async function analyzeCommand(args: CommonArgs & { format: string; jobs: number 
 }
 
 /** Feeds records to a command while keeping the summary for the exit code. */
-async function* tapSummary(records: AsyncIterable<OutputRecord>, keep: (s: SummaryRecord) => void): AsyncGenerator<OutputRecord> {
-  for await (const record of records) {
-    if (record.type === 'summary') keep(record);
-    yield record;
+async function* tapSummary(batches: AsyncIterable<OutputRecord[]>, keep: (s: SummaryRecord) => void): AsyncGenerator<OutputRecord[]> {
+  for await (const batch of batches) {
+    for (const record of batch) if (record.type === 'summary') keep(record);
+    yield batch;
   }
 }
 
 async function reportCommand(args: CommonArgs & { format: string; connection: string[] | undefined; output: string | undefined }): Promise<number> {
   const options = { ...analyzeOptions(args), keepSegments: 64 };
   let summary: SummaryRecord | undefined;
-  const records = tapSummary(analyze(inputsOf(args), options), (s) => (summary = s));
+  const records = tapSummary(analyzeInBatches(inputsOf(args), options), (s) => (summary = s));
   await runReport(records, {
     format: args.format as 'text' | 'md' | 'html',
     connectionIds: args.connection ?? [],
@@ -179,7 +179,7 @@ async function reportCommand(args: CommonArgs & { format: string; connection: st
 async function statesCommand(args: CommonArgs & { at: string | undefined; format: string }): Promise<number> {
   const options = analyzeOptions(args);
   let summary: SummaryRecord | undefined;
-  const records = tapSummary(analyze(inputsOf(args), { ...options, findings: false }), (s) => (summary = s));
+  const records = tapSummary(analyzeInBatches(inputsOf(args), { ...options, findings: false }), (s) => (summary = s));
   await runStates(records, { at: args.at, format: args.format as 'text' | 'ndjson', out: process.stdout });
   clearProgress(options);
   return finish(summary);
@@ -190,7 +190,7 @@ async function checkCommand(
 ): Promise<number> {
   const options = analyzeOptions(args);
   let summary: SummaryRecord | undefined;
-  const records = tapSummary(analyze(inputsOf(args), options), (s) => (summary = s));
+  const records = tapSummary(analyzeInBatches(inputsOf(args), options), (s) => (summary = s));
   const code = await runCheck(records, {
     format: args.format as 'text' | 'ndjson' | 'junit',
     policyFile: args.policy,

@@ -1,5 +1,5 @@
 /** tcp-lifecycle as a library: the same pipeline and records as the CLI. */
-export { analyze, runPipeline, DEFAULTS } from './analyze.js';
+export { analyze, analyzeInBatches, runPipeline, DEFAULTS } from './analyze.js';
 export type { AnalyzeOptions, CaptureInput, Progress } from './analyze.js';
 export { CaptureError } from './capture/frame.js';
 export type * from './records.js';

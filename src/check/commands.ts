@@ -93,7 +93,7 @@ export function evaluate(t: Tally, policy: Policy, baseline?: Tally): Violation[
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const exampleText = (e: FindingExample) => `${e.id} ${e.client} -> ${e.server}, frames ${e.first_frame}-${e.last_frame}`;
 
-export async function runCheck(records: AsyncIterable<OutputRecord>, opts: CheckOptions): Promise<number> {
+export async function runCheck(batches: AsyncIterable<OutputRecord[]>, opts: CheckOptions): Promise<number> {
   const policy = opts.policyFile ? loadPolicy(opts.policyFile) : emptyPolicy();
   applyMaxFlags(policy, opts.max);
   for (const s of opts.forbidStates) policy.forbidStatesAtEnd.push(s);
@@ -101,7 +101,7 @@ export async function runCheck(records: AsyncIterable<OutputRecord>, opts: Check
   const baseline = opts.baselineFile ? tallyOf(await readNdjsonRecords(opts.baselineFile)) : undefined;
   const t = newTally();
   const ndjson = opts.format === 'ndjson';
-  for await (const r of records) {
+  for await (const batch of batches) for (const r of batch) {
     addToTally(t, r);
     // NDJSON is the whole analysis, then the verdict, then the summary last: a complete stream under the contract.
     if (ndjson && r.type !== 'summary') opts.out.write(JSON.stringify(r) + '\n');

@@ -28,6 +28,7 @@ export interface LifecycleLimits {
 // Reused across all lifecycles: applying a segment allocates nothing.
 const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1 };
 const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
+const SEGMENT_FIELDS = 9;
 
 export class Lifecycle {
   /** Client address words then server address words. */
@@ -50,7 +51,8 @@ export class Lifecycle {
   lastFrame = 0;
   packets = 0;
   timeWaitReuse: { since: number; frame: number } | undefined;
-  segments: SegmentSummary[] | undefined;
+  /** The first segments, SEGMENT_FIELDS numbers each (only when asked for, for ladder diagrams). */
+  segmentData: number[] | undefined;
   file: string | undefined;
 
   constructor(pkt: PacketView, fromSrc: boolean, clientRule: string, readonly id: string) {
@@ -131,22 +133,37 @@ export class Lifecycle {
     if (limits.keepSegments > 0) this.keepSegment(pkt, fromClient, limits.keepSegments);
   }
 
+  /** Kept as numbers, SEGMENT_FIELDS per segment, and made into objects only for the record: no object per packet. */
   private keepSegment(pkt: PacketView, fromClient: boolean, max: number): void {
-    this.segments ??= [];
-    if (this.segments.length >= max) return;
+    const kept = (this.segmentData ??= []);
+    if (kept.length >= max * SEGMENT_FIELDS) return;
     const own = fromClient ? this.machine.client : this.machine.server;
     const peer = fromClient ? this.machine.server : this.machine.client;
-    this.segments.push({
-      frame: pkt.frameNo,
-      ts: pkt.ts,
-      from: fromClient ? 'client' : 'server',
-      flags: flagText(pkt.flags),
-      seq: own.hasIsn ? seqDiff(pkt.seq, own.isn) >>> 0 : pkt.seq,
-      ack: pkt.flags & ACK ? (peer.hasIsn ? seqDiff(pkt.ack, peer.isn) >>> 0 : pkt.ack) : 0,
-      len: pkt.payloadLen,
-      win: pkt.window,
-      ...(outcome.retransmission ? { retransmission: true } : {}),
-    });
+    kept.push(
+      pkt.frameNo,
+      pkt.ts,
+      fromClient ? 1 : 0,
+      pkt.flags,
+      own.hasIsn ? seqDiff(pkt.seq, own.isn) >>> 0 : pkt.seq,
+      pkt.flags & ACK ? (peer.hasIsn ? seqDiff(pkt.ack, peer.isn) >>> 0 : pkt.ack) : 0,
+      pkt.payloadLen,
+      pkt.window,
+      outcome.retransmission ? 1 : 0,
+    );
+  }
+
+  private segments(): SegmentSummary[] {
+    const d = this.segmentData!;
+    const out: SegmentSummary[] = [];
+    for (let i = 0; i < d.length; i += SEGMENT_FIELDS) {
+      const s: SegmentSummary = {
+        frame: d[i]!, ts: d[i + 1]!, from: d[i + 2] ? 'client' : 'server', flags: flagText(d[i + 3]!),
+        seq: d[i + 4]!, ack: d[i + 5]!, len: d[i + 6]!, win: d[i + 7]!,
+      };
+      if (d[i + 8]) s.retransmission = true;
+      out.push(s);
+    }
+    return out;
   }
 
   toRecord(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionRecord {
@@ -179,7 +196,7 @@ export class Lifecycle {
       open_at_end: openAtEnd,
     };
     if (this.file !== undefined) record.file = this.file;
-    if (this.segments) record.segments = this.segments;
+    if (this.segmentData) record.segments = this.segments();
     return record;
   }
 

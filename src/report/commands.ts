@@ -5,23 +5,23 @@ import { renderHtml, renderMarkdown, renderText } from './render.js';
 import { parseAt, StatesAt } from './states-at.js';
 
 export async function runReport(
-  records: AsyncIterable<OutputRecord>,
+  batches: AsyncIterable<OutputRecord[]>,
   opts: { format: 'text' | 'md' | 'html'; connectionIds: string[]; color: boolean; out: NodeJS.WritableStream },
 ): Promise<void> {
-  const model = await buildReport(records, opts.connectionIds);
+  const model = await buildReport(batches, opts.connectionIds);
   const text = opts.format === 'html' ? renderHtml(model) : opts.format === 'md' ? renderMarkdown(model) : renderText(model, opts.color);
   opts.out.write(text);
 }
 
 export async function runStates(
-  records: AsyncIterable<OutputRecord>,
+  batches: AsyncIterable<OutputRecord[]>,
   opts: { at?: string; format: 'text' | 'ndjson'; out: NodeJS.WritableStream },
 ): Promise<void> {
   // The time may be relative to the capture's start, known only at the end: keep the connections' transitions until then.
   const connections: ConnectionRecord[] = [];
   const findings: FindingRecord[] = [];
   let summary: SummaryRecord | undefined;
-  for await (const r of records) {
+  for await (const batch of batches) for (const r of batch) {
     if (r.type === 'connection') {
       delete r.segments;
       connections.push(r);

@@ -4,6 +4,9 @@ import { TCP_STATES, type TcpState } from '../state/states.js';
 
 const MAX_FLAGGED = 30;
 const TIMELINE_POINTS = 60;
+/** Events are timed from a day before the first connection's start: a lifecycle ending later may have begun earlier. */
+const BASE_MARGIN = 86_400;
+const STATE_INDEX = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
 const SERIOUS = new Set(['syn_unanswered', 'syn_rejected', 'half_open', 'fin_wait1_stuck', 'fin_wait2_stuck', 'close_wait_stuck', 'last_ack_stuck', 'reset', 'zero_window']);
 
 export interface Timeline {
@@ -22,7 +25,7 @@ export interface ReportModel {
   timeline: Timeline;
 }
 
-export async function buildReport(records: AsyncIterable<OutputRecord>, connectionIds: string[]): Promise<ReportModel> {
+export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connectionIds: string[]): Promise<ReportModel> {
   const wanted = new Set(connectionIds);
   const flagged: ConnectionRecord[] = [];
   let flaggedTotal = 0;
@@ -30,30 +33,25 @@ export async function buildReport(records: AsyncIterable<OutputRecord>, connecti
   const openings: Record<string, number> = {};
   const closings: Record<string, number> = {};
   const talkers = new Map<string, number>();
-  // Transition events as (time, state left, state entered), in growable typed arrays.
-  let ts = new Float64Array(1024);
-  let moves = new Int8Array(2048);
+  // Transition events, each one number: microseconds since BASE times 256, plus the state left (high
+  // nibble) and entered (low nibble). One Float64Array, grown by doubling, sorted natively at the end.
+  let events = new Float64Array(4096);
   let n = 0;
-  const stateIndex = new Map<TcpState, number>(TCP_STATES.map((s, i) => [s, i]));
+  let base = NaN;
   let summary: SummaryRecord | undefined;
-  for await (const r of records) {
+  for await (const batch of batches) for (const r of batch) {
     if (r.type === 'connection') {
       openings[r.opening] = (openings[r.opening] ?? 0) + 1;
       closings[r.closing] = (closings[r.closing] ?? 0) + 1;
       if (talkers.size < 100_000 || talkers.has(r.server)) talkers.set(r.server, (talkers.get(r.server) ?? 0) + r.packets);
+      if (Number.isNaN(base)) base = Math.floor(r.first_ts) - BASE_MARGIN;
       for (const t of r.transitions) {
-        if (n === ts.length) {
-          const ts2 = new Float64Array(n * 2);
-          ts2.set(ts);
-          ts = ts2;
-          const m2 = new Int8Array(n * 4);
-          m2.set(moves);
-          moves = m2;
+        if (n === events.length) {
+          const grown = new Float64Array(n * 2);
+          grown.set(events);
+          events = grown;
         }
-        ts[n] = t.ts;
-        moves[2 * n] = stateIndex.get(t.from)!;
-        moves[2 * n + 1] = stateIndex.get(t.to)!;
-        n++;
+        events[n++] = Math.round((t.ts - base) * 1e6) * 256 + STATE_INDEX[t.from] * 16 + STATE_INDEX[t.to];
       }
       const serious = r.anomalies.some((a) => SERIOUS.has(a.code));
       if (serious) flaggedTotal++;
@@ -71,20 +69,21 @@ export async function buildReport(records: AsyncIterable<OutputRecord>, connecti
     openings,
     closings,
     talkers: [...talkers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10),
-    timeline: timeline(ts.subarray(0, n), moves, summary),
+    timeline: timeline(events.subarray(0, n), base, summary),
   };
 }
 
 /**
  * Endpoints per state over the capture, in TIMELINE_POINTS intervals: each
- * point is the most endpoints the state held at any moment of its interval,
- * so a burst shorter than an interval still shows.
+ * point is the most endpoints the state held at any moment of its interval
+ * (after all the changes of that microsecond), so a burst shorter than an
+ * interval still shows.
  */
-function timeline(ts: Float64Array, moves: Int8Array, summary: SummaryRecord): Timeline {
+function timeline(events: Float64Array, base: number, summary: SummaryRecord): Timeline {
   const start = summary.first_ts ?? 0;
   const end = summary.last_ts ?? start;
   const span = Math.max(end - start, 1e-6);
-  const order = [...ts.keys()].sort((a, b) => ts[a]! - ts[b]!);
+  events.sort();
   const counts = new Int32Array(TCP_STATES.length);
   const peaks = new Int32Array(TCP_STATES.length);
   const series: Partial<Record<TcpState, number[]>> = {};
@@ -92,14 +91,17 @@ function timeline(ts: Float64Array, moves: Int8Array, summary: SummaryRecord): T
   let k = 0;
   for (let p = 0; p <= TIMELINE_POINTS; p++) {
     const at = start + (span * p) / TIMELINE_POINTS;
+    const until = Math.round((at - base) * 1e6) * 256 + 255;
     peaks.set(counts);
-    while (k < order.length && ts[order[k]!]! <= at) {
-      const i = order[k]!;
-      const entered = moves[2 * i + 1]!;
-      counts[moves[2 * i]!]!--;
-      counts[entered]!++;
-      if (counts[entered]! > peaks[entered]!) peaks[entered] = counts[entered]!;
-      k++;
+    while (k < events.length && events[k]! <= until) {
+      // Every change of one microsecond first, then the peaks: a state held for no time at all is not held.
+      const instant = Math.floor(events[k]! / 256);
+      for (; k < events.length && Math.floor(events[k]! / 256) === instant; k++) {
+        const code = events[k]! % 256;
+        counts[code >> 4]!--;
+        counts[code & 15]!++;
+      }
+      for (let s = 0; s < counts.length; s++) if (counts[s]! > peaks[s]!) peaks[s] = counts[s]!;
     }
     times.push(at);
     TCP_STATES.forEach((state, s) => {
