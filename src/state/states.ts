@@ -15,9 +15,6 @@ export const TCP_STATES = [
 
 export type TcpState = (typeof TCP_STATES)[number];
 
-/** States in which an endpoint waits for something from its peer; candidates for `*_stuck`. */
-export const WAITING_STATES = new Set<TcpState>(['SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK']);
-
 export function assertNever(x: never): never {
   throw new Error(`unexpected value ${String(x)}`);
 }
