@@ -153,14 +153,13 @@ export async function runPipeline(
     const input = inputs[i]!;
     const name = inputName(input, i);
     summary.files.push(name);
-    const currentFile = name;
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;
     const onFrame = (frame: Frame): void => {
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
-      if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, currentFile);
+      if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, name);
       if (every > 0 && frame.frameNo % every === 0) options.onCheckpoint!(frame.frameNo);
     };
     const result = await readCapture(input, name, onFrame, {
