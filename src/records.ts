@@ -108,6 +108,7 @@ export type FindingCode =
   | 'fin_wait1_pileup'
   | 'last_ack_pileup'
   | 'time_wait_storm'
+  | 'server_closes_first'
   | 'syn_flood'
   | 'service_unreachable'
   | 'reset_storm'

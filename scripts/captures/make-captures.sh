@@ -328,7 +328,13 @@ scenario_fin_before_handshake() {
   cleanup
 }
 
-ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake"
+# server-time-wait: 150 short connections that the server closes first (as HTTP/1.0, or nginx
+# with keepalive_timeout 0): the TIME_WAIT stays on the server.
+scenario_server_time_wait() {
+  run server-time-wait  "10.77.0.2 8080 closefirst 150" "10.77.0.2 8080 150 0 wait" 5
+}
+
+ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait"
 
 # No names: every scenario. Names: only those, every other file left as it is.
 for name in ${*:-$ALL}; do

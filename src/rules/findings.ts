@@ -79,6 +79,16 @@ export const RULES: Rule[] = [
     },
   },
   {
+    code: 'server_closes_first',
+    minCount: 100,
+    match: (c) => (c.server_state === 'TIME_WAIT' || c.transitions.some((t) => t.side === 'server' && t.to === 'TIME_WAIT')) && c.active_closer === 'server' ? { endpoint: c.server } : undefined,
+    severity: () => 'info',
+    summary: (a) => {
+      const span = Math.max(a.lastTs - a.firstTs, 1e-6);
+      return `${a.endpoint} closed ${a.count} connections first, ${(a.count / span).toFixed(1)} per second, so their TIME_WAIT (60 s each) stays on the server, from ${a.sources.size} client address(es)`;
+    },
+  },
+  {
     code: 'syn_flood',
     minCount: 20,
     match: (c) => (anomaly(c, 'half_open') ? { endpoint: c.server } : undefined),

@@ -25,6 +25,12 @@ export const ADVICE: Record<FindingCode, string[]> = {
     'net.ipv4.tcp_tw_reuse (0 off, 1 on, 2 loopback only, the default) lets outgoing connections reuse a TIME_WAIT port safely with TCP timestamps.',
     'Widen net.ipv4.ip_local_port_range (default 32768-60999, 28,232 ports). TIME_WAIT lasts 60 s on Linux, compiled in: tcp_fin_timeout does not change it. Never use tcp_tw_recycle: it was removed in Linux 4.12 and broke clients behind NAT.',
   ],
+  server_closes_first: [
+    'A server that closes first keeps the TIME_WAIT: it costs the server no ephemeral port, only a small socket each, so this is normal by itself.',
+    'Past net.ipv4.tcp_max_tw_buckets (half the established-hash size on current kernels) the kernel skips TIME_WAIT and logs "time wait bucket table overflow": watch for it on busy servers.',
+    'Keep connections open for more than one request (HTTP/1.1 keep-alive, for nginx a keepalive_timeout above 0) or let clients close first, and the TIME_WAIT leaves the server.',
+    'Never use tcp_tw_recycle: it was removed in Linux 4.12 and broke clients behind NAT.',
+  ],
   syn_flood: [
     'Keep net.ipv4.tcp_syncookies at 1 (the default: cookies once the SYN queue overflows).',
     'Raise net.ipv4.tcp_max_syn_backlog; lower net.ipv4.tcp_synack_retries (default 5, about 63 s) to free half-open entries sooner.',
