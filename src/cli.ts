@@ -125,9 +125,9 @@ async function analyzeCommand(args: CommonArgs & { format: string; jobs: number 
   const options = analyzeOptions(args);
   const inputs = inputsOf(args);
   const jobs = positiveNumber('jobs', args.jobs, false);
+  if (!Number.isInteger(jobs)) throw new UsageError(`--jobs must be a whole number, got ${jobs}`);
   let summary: SummaryRecord | undefined;
   if (jobs > 1) {
-    if (!Number.isInteger(jobs)) throw new UsageError(`--jobs must be a whole number, got ${jobs}`);
     if (args.format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
     if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
     const writer = new NdjsonWriter(process.stdout);
