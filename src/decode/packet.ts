@@ -88,8 +88,10 @@ export class PacketView {
     this.linkDirection = -1;
     this.linkIfIndex = -1;
     this.ipVersion = 0;
-    this.src.fill(0);
-    this.dst.fill(0);
+    const src = this.src;
+    const dst = this.dst;
+    src[0] = src[1] = src[2] = src[3] = 0; // by hand: fill() is a call per packet
+    dst[0] = dst[1] = dst[2] = dst[3] = 0;
     this.ipTtl = 0;
     this.ipId = 0;
     this.srcPort = 0;

@@ -4,7 +4,7 @@
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
 import type { Anomaly, ConnectionRecord, SegmentSummary, Side } from '../records.js';
-import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
+import { ConnectionMachine, LOG_FIELDS, logCause, logFrom, logSide, logTo, type Segment, type SegmentOutcome } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
 import type { TcpState } from '../state/states.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
@@ -187,7 +187,7 @@ export class Lifecycle {
       active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
       client_state: m.client.state,
       server_state: m.server.state,
-      transitions: m.transitions,
+      transitions: m.transitions(),
       anomalies: this.anomalies(endTs, limits),
       conn_state: zeekConnState(m),
       history: this.history.toString(),
@@ -228,8 +228,11 @@ export class Lifecycle {
     if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null) {
       addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
     }
-    this.stuckAnomalies(list, 'client', endTs, limits.stuckAfter);
-    this.stuckAnomalies(list, 'server', endTs, limits.stuckAfter);
+    // No wait can have lasted longer than the lifecycle itself: most are far shorter than stuckAfter.
+    if (endTs - this.firstTs >= limits.stuckAfter) {
+      this.stuckAnomalies(list, 'client', endTs, limits.stuckAfter);
+      this.stuckAnomalies(list, 'server', endTs, limits.stuckAfter);
+    }
     this.sideAnomalies(list, 'client', endTs);
     this.sideAnomalies(list, 'server', endTs);
     if (this.timeWaitReuse) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuse.since, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
@@ -238,23 +241,26 @@ export class Lifecycle {
 
   /** Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that lasted `stuckAfter` or longer. */
   private stuckAnomalies(list: Anomaly[], side: Side, endTs: number, stuckAfter: number): void {
-    const transitions = this.machine.transitions;
-    for (let i = 0; i < transitions.length; i++) {
-      const t = transitions[i]!;
-      const code = t.side === side ? stuckCode(t.to) : undefined;
-      if (!code) continue;
+    const log = this.machine.log;
+    for (let i = 0; i < log.length; i += LOG_FIELDS) {
+      const code = log[i + 2]!;
+      if (logSide(code) !== side) continue;
+      const state = logTo(code);
+      const stuck = stuckCode(state);
+      if (!stuck) continue;
       let until = endTs;
       let left = false;
-      for (let j = i + 1; j < transitions.length; j++) {
-        const u = transitions[j]!;
-        if (u.side === side && u.from === t.to) {
-          until = u.ts;
+      for (let j = i + LOG_FIELDS; j < log.length; j += LOG_FIELDS) {
+        const next = log[j + 2]!;
+        if (logSide(next) === side && logFrom(next) === state) {
+          until = log[j]!;
           left = true;
           break;
         }
       }
-      if (until - t.ts >= stuckAfter) {
-        addAnomaly(list, code, side, t.ts, until, `${t.to} for ${(until - t.ts).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, t.frame);
+      const since = log[i]!;
+      if (until - since >= stuckAfter) {
+        addAnomaly(list, stuck, side, since, until, `${state} for ${(until - since).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, log[i + 1]! || undefined);
       }
     }
   }
@@ -273,7 +279,11 @@ export class Lifecycle {
   }
 
   private resetFrame(side: Side): number | undefined {
-    return this.machine.transitions.find((t) => t.side === side && t.cause === 'sent RST')?.frame;
+    const log = this.machine.log;
+    for (let i = 0; i < log.length; i += LOG_FIELDS) {
+      if (logSide(log[i + 2]!) === side && logCause(log[i + 2]!) === 'sent RST') return log[i + 1]! || undefined;
+    }
+    return undefined;
   }
 }
 

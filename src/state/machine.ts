@@ -14,24 +14,41 @@ import { ACK, FIN, RST, SYN } from '../decode/packet.js';
 import type { Side, Transition } from '../records.js';
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
-import { assertNever, type TcpState } from './states.js';
+import { assertNever, TCP_STATES, type TcpState } from './states.js';
 
-export type Cause =
-  | 'sent SYN'
-  | 'received SYN'
-  | 'sent SYN-ACK'
-  | 'received SYN-ACK'
-  | 'received ACK of SYN'
-  | 'sent FIN'
-  | 'received FIN'
-  | 'received ACK of FIN'
-  | 'retransmitted FIN: final ACK lost'
-  | 'sent RST'
-  | 'received RST'
-  | 'seen sending on an open connection'
-  | 'TIME_WAIT expired'
-  | 'TIME_WAIT ended by a new SYN'
-  | 'closed without FIN';
+export const CAUSES = [
+  'sent SYN',
+  'received SYN',
+  'sent SYN-ACK',
+  'received SYN-ACK',
+  'received ACK of SYN',
+  'sent FIN',
+  'received FIN',
+  'received ACK of FIN',
+  'retransmitted FIN: final ACK lost',
+  'sent RST',
+  'received RST',
+  'seen sending on an open connection',
+  'TIME_WAIT expired',
+  'TIME_WAIT ended by a new SYN',
+  'closed without FIN',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+const STATE_CODE = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
+const CAUSE_CODE = Object.fromEntries(CAUSES.map((c, i) => [c, i])) as Record<Cause, number>;
+
+/**
+ * The transition log keeps three numbers per transition, not an object: a
+ * lifecycle lives long enough to be promoted, and its transitions with it.
+ * Records get objects, made once, when the lifecycle ends.
+ */
+export const LOG_FIELDS = 3;
+/** The third number: side (bit 0), from (bits 1-4), to (bits 5-8), cause (bits 9-12), inferred (bit 13). */
+export const logSide = (code: number): Side => (code & 1 ? 'server' : 'client');
+export const logFrom = (code: number): TcpState => TCP_STATES[(code >> 1) & 15]!;
+export const logTo = (code: number): TcpState => TCP_STATES[(code >> 5) & 15]!;
+export const logCause = (code: number): Cause => CAUSES[(code >> 9) & 15]!;
 
 /** One segment, as the machine needs it. */
 export interface Segment {
@@ -55,7 +72,8 @@ export interface SegmentOutcome {
 export class ConnectionMachine {
   readonly client = new Endpoint('CLOSED');
   readonly server = new Endpoint('CLOSED');
-  readonly transitions: Transition[] = [];
+  /** ts (rounded to the microsecond), frame (0: none), code: LOG_FIELDS numbers per transition. */
+  readonly log: number[] = [];
   sawSyn = false;
   sawSynAck = false;
   handshakeAcked = false;
@@ -83,14 +101,25 @@ export class ConnectionMachine {
   move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
     if (e.state === to) return;
-    // Rounded to the microsecond once, here: records share this array as it is.
-    const t: Transition = { ts: Math.round(ts * 1e6) / 1e6, side, from: e.state, to, cause };
-    if (frame !== undefined) t.frame = frame;
-    if (inferred) t.inferred = true;
-    this.transitions.push(t);
+    const code = (side === 'server' ? 1 : 0) | (STATE_CODE[e.state] << 1) | (STATE_CODE[to] << 5) | (CAUSE_CODE[cause] << 9) | (inferred ? 1 << 13 : 0);
+    this.log.push(Math.round(ts * 1e6) / 1e6, frame ?? 0, code);
     e.state = to;
     e.since = ts;
     e.sinceFrame = frame ?? 0;
+  }
+
+  /** The transitions as the contract's objects. */
+  transitions(): Transition[] {
+    const log = this.log;
+    const out: Transition[] = [];
+    for (let i = 0; i < log.length; i += LOG_FIELDS) {
+      const code = log[i + 2]!;
+      const t: Transition = { ts: log[i]!, side: logSide(code), from: logFrom(code), to: logTo(code), cause: logCause(code) };
+      if (log[i + 1]) t.frame = log[i + 1]!;
+      if (code & (1 << 13)) t.inferred = true;
+      out.push(t);
+    }
+    return out;
   }
 
   /** Applies one segment sent by `from`. */

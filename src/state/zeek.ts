@@ -34,21 +34,38 @@ export function zeekConnState(m: ConnectionMachine): string {
   return 'S1';
 }
 
-/** History letters, each once per direction: upper case for the originator, lower for the responder. */
+/**
+ * History letters, each once per direction: upper case for the originator,
+ * lower for the responder. At most 16 distinct entries, kept in the order
+ * seen as 4-bit codes in two integers; the text is written only when asked.
+ */
 export class ZeekHistory {
-  private text = '';
   private seen = 0;
+  private count = 0;
+  private low = 0;
+  private high = 0;
 
   add(letter: string, fromClient: boolean): void {
-    const bit = 1 << (LETTERS.indexOf(letter) + (fromClient ? 0 : 16));
+    const entry = LETTER_INDEX[letter.charCodeAt(0)]! + (fromClient ? 0 : 8);
+    const bit = 1 << entry;
     if (this.seen & bit) return;
     this.seen |= bit;
-    this.text += fromClient ? letter : letter.toLowerCase();
+    if (this.count < 8) this.low |= entry << (4 * this.count);
+    else this.high |= entry << (4 * (this.count - 8));
+    this.count++;
   }
 
   toString(): string {
-    return this.text;
+    let text = '';
+    for (let i = 0; i < this.count; i++) {
+      const entry = i < 8 ? (this.low >>> (4 * i)) & 15 : (this.high >>> (4 * (i - 8))) & 15;
+      text += entry < 8 ? LETTERS[entry] : LETTERS[entry - 8]!.toLowerCase();
+    }
+    return text;
   }
 }
 
 const LETTERS = 'SHADFRTW';
+/** Each letter's index, by character code: no string search per packet. */
+const LETTER_INDEX = new Int8Array(128);
+for (let i = 0; i < LETTERS.length; i++) LETTER_INDEX[LETTERS.charCodeAt(i)] = i;
