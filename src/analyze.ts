@@ -1,16 +1,20 @@
 /**
- * The pipeline, end to end: captures in, contract records out. The CLI is a
- * thin layer over `runPipeline` (callback, fastest) and library users get the
- * same records from `analyze` (async iterable).
+ * The pipeline, end to end: captures in, contract records out. Library users
+ * get records as objects from `analyze` (async iterable) or `runPipeline`
+ * (callback); the CLI's NDJSON output takes each connection from
+ * `runPipelineTo` as its summary and numeric transition log and encodes it
+ * straight to bytes.
  */
 import { firstPacketTime, readCapture, sniffCaptureFile } from './capture/source.js';
 import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
-import { FlowTracker, DEFAULT_STUCK_AFTER } from './flow/tracker.js';
+import { toConnectionRecord } from './flow/lifecycle.js';
+import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
 import { FindingsAggregator } from './rules/findings.js';
-import type { ConnectionRecord, OutputRecord, SummaryRecord } from './records.js';
+import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
 import type { TcpState } from './state/states.js';
+import type { TransitionLogView } from './state/transition-log.js';
 
 export interface AnalyzeOptions {
   /** Seconds an endpoint may wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, SYN_SENT or SYN_RECV before it is flagged stuck. */
@@ -92,16 +96,36 @@ export function orderInputs(inputs: CaptureInput[]): CaptureInput[] {
   return [...inputs].sort((a, b) => start.get(a)! - start.get(b)!);
 }
 
+/** Where the pipeline's records go, each as soon as it is final: connections as their lifecycles end, then findings, then the summary. */
+export interface PipelineOutput {
+  /** A connection: its record but for the transitions, and the transitions as numbers (valid only during the call). */
+  connection(summary: ConnectionSummary, log: TransitionLogView): void;
+  finding(record: FindingRecord): void;
+  summary(record: SummaryRecord): void;
+}
+
 /**
- * Runs the whole pipeline, handing each record to `emit` as soon as it is
- * final: connections as their lifecycles end, then findings, then the
- * summary. Throws CaptureError only for an unusable input (nothing emitted
- * from it); damage part-way is reported in `summary.errors`.
+ * Runs the whole pipeline, handing each record to `emit` as an object as
+ * soon as it is final. Throws CaptureError only for an unusable input
+ * (nothing emitted from it); damage part-way is reported in `summary.errors`.
  */
-export async function runPipeline(
+export function runPipeline(
   inputList: CaptureInput | CaptureInput[],
   options: AnalyzeOptions,
   emit: (record: OutputRecord) => void,
+): Promise<SummaryRecord> {
+  return runPipelineTo(inputList, options, {
+    connection: (summary, log) => emit(toConnectionRecord(summary, log)),
+    finding: emit,
+    summary: emit,
+  });
+}
+
+/** The pipeline, with connections handed on in their two parts (see PipelineOutput). */
+export async function runPipelineTo(
+  inputList: CaptureInput | CaptureInput[],
+  options: AnalyzeOptions,
+  output: PipelineOutput,
 ): Promise<SummaryRecord> {
   const given = Array.isArray(inputList) ? inputList : [inputList];
   validateInputs(given);
@@ -112,12 +136,12 @@ export async function runPipeline(
   const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
   const statesAtEnd: Partial<Record<TcpState, number>> = {};
   let connections = 0;
-  const onConnection = (record: ConnectionRecord): void => {
+  const onConnection: ConnectionSink = (summary, log) => {
     connections++;
-    statesAtEnd[record.client_state] = (statesAtEnd[record.client_state] ?? 0) + 1;
-    statesAtEnd[record.server_state] = (statesAtEnd[record.server_state] ?? 0) + 1;
-    findings?.add(record);
-    emit(record);
+    statesAtEnd[summary.client_state] = (statesAtEnd[summary.client_state] ?? 0) + 1;
+    statesAtEnd[summary.server_state] = (statesAtEnd[summary.server_state] ?? 0) + 1;
+    findings?.add(summary, log);
+    output.connection(summary, log);
   };
   const tracker = new FlowTracker(
     {
@@ -189,7 +213,7 @@ export async function runPipeline(
   if (findings) {
     for (const finding of findings.results()) {
       summary.findings++;
-      emit(finding);
+      output.finding(finding);
     }
   }
 
@@ -212,7 +236,7 @@ export async function runPipeline(
   if (tracker.evicted > 0) {
     summary.warnings.push(`live-connection limit (${options.maxLive ?? DEFAULTS.maxLive}) reached: ${tracker.evicted} idle connections were reported early`);
   }
-  emit(summary);
+  output.summary(summary);
   return summary;
 }
 

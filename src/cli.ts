@@ -6,10 +6,10 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { analyzeInBatches, runPipeline, DEFAULTS, type AnalyzeOptions, type CaptureInput, type Progress } from './analyze.js';
+import { analyzeInBatches, runPipelineTo, DEFAULTS, type AnalyzeOptions, type CaptureInput, type Progress } from './analyze.js';
 import { CaptureError } from './capture/frame.js';
 import type { OutputRecord, SummaryRecord } from './records.js';
-import { NdjsonWriter } from './report/ndjson.js';
+import { NdjsonEncoder } from './report/ndjson-encoder.js';
 import { TableWriter } from './report/table.js';
 import { runReport, runStates } from './report/commands.js';
 import { runCheck, runDiff } from './check/commands.js';
@@ -130,25 +130,30 @@ async function analyzeCommand(args: CommonArgs & { format: string; jobs: number 
   if (jobs > 1) {
     if (args.format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
     if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
-    const writer = new NdjsonWriter(process.stdout);
+    const encoder = new NdjsonEncoder((bytes) => process.stdout.write(bytes));
     summary = await runSharded(inputs as string[], options, jobs, {
       connections: (bytes) => process.stdout.write(bytes),
-      finding: (record) => writer.write(record),
-      summary: (record) => writer.write(record),
+      finding: (record) => encoder.record(record),
+      summary: (record) => encoder.record(record),
       room: () => roomIn(process.stdout),
     });
-    writer.flush();
+    encoder.flush();
   } else if (args.format === 'ndjson') {
-    const writer = new NdjsonWriter(process.stdout);
-    summary = await runPipeline(inputs, options, (record) => writer.write(record));
-    writer.flush();
+    const encoder = new NdjsonEncoder((bytes) => process.stdout.write(bytes));
+    summary = await runPipelineTo(inputs, options, {
+      connection: (record, log) => encoder.connection(record, log),
+      finding: (record) => encoder.record(record),
+      summary: (record) => encoder.record(record),
+    });
+    encoder.flush();
   } else {
     const table = new TableWriter(process.stdout);
-    summary = await runPipeline(inputs, options, (record) => {
-      if (record.type === 'connection') table.connection(record);
-      else if (record.type === 'finding') table.finding(record);
-      else table.summary(record);
+    summary = await runPipelineTo(inputs, options, {
+      connection: (record) => table.connection(record),
+      finding: (record) => table.finding(record),
+      summary: (record) => table.summary(record),
     });
+    table.flush();
   }
   clearProgress(options);
   return finish(summary);

@@ -49,7 +49,12 @@ export interface Anomaly {
   count?: number;
 }
 
-export interface ConnectionRecord {
+/**
+ * One connection lifecycle. Fields in output order: its facts, then its
+ * anomalies, then (with `keepSegments`) its first segments, and its
+ * transitions last.
+ */
+export interface ConnectionSummary {
   type: 'connection';
   id: string;
   client: string;
@@ -68,21 +73,24 @@ export interface ConnectionRecord {
   active_closer: ActiveCloser;
   client_state: TcpState;
   server_state: TcpState;
-  transitions: Transition[];
-  anomalies: Anomaly[];
   /** Zeek's conn_state and history, by Zeek's published rules. */
   conn_state: string;
   history: string;
   /** How the client was chosen: `syn` (sent the first SYN) or a mid-stream rule name. */
   client_rule: string;
   /** Capture file the lifecycle was seen in (the first, when it spans several). */
-  file?: string;
+  file?: string | undefined;
   /** True when the lifecycle was already open when the capture began: its first packet was no SYN from the client (the earlier part may be in an earlier file). */
   open_at_start: boolean;
   /** True when the lifecycle was still open at the end of the capture (the rest may be in a later file). */
   open_at_end: boolean;
+  anomalies: Anomaly[];
   /** The first segments of the lifecycle, only when asked for (`keepSegments`), for ladder diagrams. */
   segments?: SegmentSummary[];
+}
+
+export interface ConnectionRecord extends ConnectionSummary {
+  transitions: Transition[];
 }
 
 /** One segment as a ladder diagram draws it; sequence numbers relative to each side's ISN when known. */

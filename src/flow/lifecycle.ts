@@ -3,10 +3,11 @@
  * state machine and the counters, and turns them into the contract record.
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
-import type { Anomaly, ConnectionRecord, SegmentSummary, Side } from '../records.js';
-import { ConnectionMachine, LOG_FIELDS, logCause, logFrom, logSide, logTo, type Segment, type SegmentOutcome } from '../state/machine.js';
+import type { Anomaly, ConnectionRecord, ConnectionSummary, SegmentSummary, Side } from '../records.js';
+import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
 import type { TcpState } from '../state/states.js';
+import { codeCause, codeFrom, codeSide, codeTo, transitionsOf, type TransitionLogView } from '../state/transition-log.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
 
@@ -30,32 +31,42 @@ const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, wi
 const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
 const SEGMENT_FIELDS = 9;
 
+/**
+ * Lifecycles are recycled: once its record is out, the tracker hands a
+ * lifecycle to the next connection (`begin`), so the objects a connection
+ * needs are made once per live connection, not once per connection.
+ */
 export class Lifecycle {
   /** Client address words then server address words. */
   readonly addr = new Uint32Array(8);
-  readonly ipVersion: number;
-  readonly clientPort: number;
-  readonly serverPort: number;
-  readonly machine: ConnectionMachine;
+  readonly machine = new ConnectionMachine();
   readonly history = new ZeekHistory();
-  readonly clientRule: string;
+  ipVersion = 0;
+  clientPort = 0;
+  serverPort = 0;
+  clientRule = '';
   /** Next lifecycle in the same hash bucket. */
-  next: Lifecycle | undefined;
+  next: Lifecycle | undefined = undefined;
+  /** Neighbours in the tracker's list of live lifecycles, least recently active first. */
+  idlePrev: Lifecycle | undefined = undefined;
+  idleNext: Lifecycle | undefined = undefined;
   /** Neighbours in the tracker's list of lifecycles that look over. */
   inDone = false;
-  donePrev: Lifecycle | undefined;
-  doneNext: Lifecycle | undefined;
+  donePrev: Lifecycle | undefined = undefined;
+  doneNext: Lifecycle | undefined = undefined;
   firstTs = 0;
   lastTs = 0;
   firstFrame = 0;
   lastFrame = 0;
   packets = 0;
-  timeWaitReuse: { since: number; frame: number } | undefined;
+  /** When the previous lifecycle's TIME_WAIT on this 4-tuple began, if this one took over during it (-1: it did not). */
+  timeWaitReuseSince = -1;
   /** The first segments, SEGMENT_FIELDS numbers each (only when asked for, for ladder diagrams). */
-  segmentData: number[] | undefined;
-  file: string | undefined;
+  segmentData: number[] | undefined = undefined;
+  file: string | undefined = undefined;
 
-  constructor(pkt: PacketView, fromSrc: boolean, clientRule: string, readonly id: string) {
+  /** Starts the lifecycle at its first packet; every field is set, so a recycled lifecycle is as good as new. */
+  begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined): this {
     this.ipVersion = pkt.ipVersion;
     const c = fromSrc ? pkt.src : pkt.dst;
     const s = fromSrc ? pkt.dst : pkt.src;
@@ -66,18 +77,32 @@ export class Lifecycle {
     this.clientPort = fromSrc ? pkt.srcPort : pkt.dstPort;
     this.serverPort = fromSrc ? pkt.dstPort : pkt.srcPort;
     this.clientRule = clientRule;
-    this.machine = new ConnectionMachine(!(pkt.flags & SYN));
+    this.machine.reset(!(pkt.flags & SYN));
+    this.history.reset();
+    this.next = undefined;
+    this.idlePrev = undefined;
+    this.idleNext = undefined;
+    this.inDone = false;
+    this.donePrev = undefined;
+    this.doneNext = undefined;
+    this.firstTs = pkt.ts;
+    this.lastTs = 0;
+    this.firstFrame = pkt.frameNo;
+    this.lastFrame = 0;
+    this.packets = 0;
+    this.timeWaitReuseSince = -1;
+    this.segmentData = undefined;
+    this.file = file;
     if (pkt.flags & SYN && pkt.flags & ACK) {
       // Picked up at the SYN-ACK: the client's SYN went unseen, so it was in SYN_SENT.
-      const c = this.machine.client;
-      c.isn = (pkt.ack - 1) >>> 0;
-      c.hasIsn = true;
-      c.sndNxt = pkt.ack;
-      c.hasSndNxt = true;
+      const client = this.machine.client;
+      client.isn = (pkt.ack - 1) >>> 0;
+      client.hasIsn = true;
+      client.sndNxt = pkt.ack;
+      client.hasSndNxt = true;
       this.machine.move('client', 'SYN_SENT', 'sent SYN', pkt.ts, undefined, true);
     }
-    this.firstTs = pkt.ts;
-    this.firstFrame = pkt.frameNo;
+    return this;
   }
 
   /** Is the packet's source this lifecycle's client? (the caller knows the 4-tuple matches) */
@@ -166,15 +191,19 @@ export class Lifecycle {
     return out;
   }
 
-  toRecord(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionRecord {
+  /**
+   * The lifecycle's record but for its transitions, which stay numbers in
+   * `machine.log` (see `toConnectionRecord` and the NDJSON encoder). The
+   * fields are in output order; the encoder writes them in the same order.
+   */
+  summarize(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionSummary {
     const m = this.machine;
-    const client = formatEndpoint(this.ipVersion, this.addr, 0, this.clientPort);
-    const server = formatEndpoint(this.ipVersion, this.addr, 4, this.serverPort);
-    const record: ConnectionRecord = {
+    const summary: ConnectionSummary = {
       type: 'connection',
-      id: this.id,
-      client,
-      server,
+      // Named after its first frame: unique in the run, the same however the work is split, and a place to look in Wireshark.
+      id: `C${this.firstFrame}`,
+      client: formatEndpoint(this.ipVersion, this.addr, 0, this.clientPort),
+      server: formatEndpoint(this.ipVersion, this.addr, 4, this.serverPort),
       first_ts: round6(this.firstTs),
       last_ts: round6(this.lastTs),
       first_frame: this.firstFrame,
@@ -187,17 +216,16 @@ export class Lifecycle {
       active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
       client_state: m.client.state,
       server_state: m.server.state,
-      transitions: m.transitions(),
-      anomalies: this.anomalies(endTs, limits),
       conn_state: zeekConnState(m),
       history: this.history.toString(),
       client_rule: this.clientRule,
+      file: this.file,
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
+      anomalies: this.anomalies(endTs, limits),
     };
-    if (this.file !== undefined) record.file = this.file;
-    if (this.segmentData) record.segments = this.segments();
-    return record;
+    if (this.segmentData) summary.segments = this.segments();
+    return summary;
   }
 
   private opening(): ConnectionRecord['opening'] {
@@ -235,32 +263,32 @@ export class Lifecycle {
     }
     this.sideAnomalies(list, 'client', endTs);
     this.sideAnomalies(list, 'server', endTs);
-    if (this.timeWaitReuse) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuse.since, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
+    if (this.timeWaitReuseSince >= 0) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuseSince, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
     return list;
   }
 
   /** Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that lasted `stuckAfter` or longer. */
   private stuckAnomalies(list: Anomaly[], side: Side, endTs: number, stuckAfter: number): void {
     const log = this.machine.log;
-    for (let i = 0; i < log.length; i += LOG_FIELDS) {
-      const code = log[i + 2]!;
-      if (logSide(code) !== side) continue;
-      const state = logTo(code);
+    for (let i = 0; i < log.length; i++) {
+      const code = log.code(i);
+      if (codeSide(code) !== side) continue;
+      const state = codeTo(code);
       const stuck = stuckCode(state);
       if (!stuck) continue;
       let until = endTs;
       let left = false;
-      for (let j = i + LOG_FIELDS; j < log.length; j += LOG_FIELDS) {
-        const next = log[j + 2]!;
-        if (logSide(next) === side && logFrom(next) === state) {
-          until = log[j]!;
+      for (let j = i + 1; j < log.length; j++) {
+        const next = log.code(j);
+        if (codeSide(next) === side && codeFrom(next) === state) {
+          until = log.ts(j);
           left = true;
           break;
         }
       }
-      const since = log[i]!;
+      const since = log.ts(i);
       if (until - since >= stuckAfter) {
-        addAnomaly(list, stuck, side, since, until, `${state} for ${(until - since).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, log[i + 1]! || undefined);
+        addAnomaly(list, stuck, side, since, until, `${state} for ${(until - since).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
       }
     }
   }
@@ -280,11 +308,16 @@ export class Lifecycle {
 
   private resetFrame(side: Side): number | undefined {
     const log = this.machine.log;
-    for (let i = 0; i < log.length; i += LOG_FIELDS) {
-      if (logSide(log[i + 2]!) === side && logCause(log[i + 2]!) === 'sent RST') return log[i + 1]! || undefined;
+    for (let i = 0; i < log.length; i++) {
+      if (codeSide(log.code(i)) === side && codeCause(log.code(i)) === 'sent RST') return log.frame(i) || undefined;
     }
     return undefined;
   }
+}
+
+/** The whole record, for consumers of objects: the summary with the transitions made objects, last. */
+export function toConnectionRecord(summary: ConnectionSummary, log: TransitionLogView): ConnectionRecord {
+  return { ...summary, transitions: transitionsOf(log) };
 }
 
 function addAnomaly(list: Anomaly[], code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number): void {

@@ -3,8 +3,9 @@
  * record as soon as it is over, so memory is set by live connections.
  *
  * Lookup: a numeric hash, the same in both directions, into a Map with a
- * collision chain that compares the real addresses; nothing is allocated per
- * packet except when a lifecycle begins.
+ * collision chain that compares the real addresses. Nothing is allocated per
+ * packet, and a lifecycle whose record went out is recycled for the next
+ * connection.
  *
  * Who is the client: the side that sent the first SYN (rule `syn`). For a
  * connection picked up mid-stream: the receiver of a SYN-ACK (`synack`); else
@@ -14,11 +15,15 @@
  * seen (`first_sender`).
  */
 import { ACK, SYN, type PacketView } from '../decode/packet.js';
-import type { ConnectionRecord } from '../records.js';
+import type { ConnectionSummary, Side } from '../records.js';
+import type { TransitionLogView } from '../state/transition-log.js';
 import { Lifecycle } from './lifecycle.js';
 
 /** Ten seconds: far beyond any retransmission timeout of a healthy path, short enough to catch a leak in a brief capture. */
 export const DEFAULT_STUCK_AFTER = 10;
+
+/** Lifecycles kept for reuse: enough to absorb the churn of short connections, few enough to give memory back when traffic drops. */
+const RECYCLE_LIMIT = 4096;
 
 export interface TrackerOptions {
   stuckAfter: number;
@@ -27,7 +32,16 @@ export interface TrackerOptions {
   keepSegments: number;
   /** Track only the 4-tuples whose hash falls in this shard (see AnalyzeOptions.shard). */
   shard?: { index: number; count: number } | undefined;
+  /** Most ended lifecycles kept for reuse (default RECYCLE_LIMIT; 0: none, every lifecycle is new). */
+  recycleLimit?: number;
 }
+
+/**
+ * Receives each ended lifecycle: its record but for the transitions, and the
+ * transitions as numbers. The log is valid only during the call: the
+ * lifecycle is recycled afterwards.
+ */
+export type ConnectionSink = (summary: ConnectionSummary, log: TransitionLogView) => void;
 
 export class FlowTracker {
   private readonly table = new Map<number, Lifecycle>();
@@ -35,17 +49,21 @@ export class FlowTracker {
   private evictedCount = 0;
   private emittedCount = 0;
   private now = -Infinity;
+  private readonly recycled: Lifecycle[] = [];
+  /** Every live lifecycle, least recently active first, linked through the lifecycles. */
+  private idleHead: Lifecycle | undefined;
+  private idleTail: Lifecycle | undefined;
   /**
-   * Lifecycles that look over, oldest last packet first, linked through the
-   * lifecycles themselves; each is emitted once TIME_WAIT (or a grace as
-   * long) has passed without a packet. A late packet moves it to the tail.
+   * Lifecycles that look over, oldest last packet first; each is emitted
+   * once TIME_WAIT (or a grace as long) has passed without a packet. A late
+   * packet moves it to the tail.
    */
   private doneHead: Lifecycle | undefined;
   private doneTail: Lifecycle | undefined;
 
   constructor(
     private readonly options: TrackerOptions,
-    private readonly emit: (record: ConnectionRecord) => void,
+    private readonly emit: ConnectionSink,
   ) {}
 
   get live(): number {
@@ -68,21 +86,18 @@ export class FlowTracker {
     if (shard && shardOf(hash, shard.count) !== shard.index) return;
     let lifecycle = this.find(hash, pkt);
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
-      const old = lifecycle;
+      const timeWaitSince = this.endTimeWait(lifecycle, pkt);
+      this.retire(lifecycle, pkt.ts, false);
       lifecycle = this.begin(hash, pkt, file);
-      const timeWait = [old.machine.client, old.machine.server].find((e) => e.state === 'TIME_WAIT');
-      if (timeWait && pkt.ts < timeWait.since + this.options.timeWait) {
-        lifecycle.timeWaitReuse = { since: timeWait.since, frame: old.lastFrame };
-        // The new connection takes over the 4-tuple: the old TIME_WAIT socket is gone.
-        for (const side of ['client', 'server'] as const) {
-          if (old.machine.endpoint(side).state === 'TIME_WAIT') old.machine.move(side, 'CLOSED', 'TIME_WAIT ended by a new SYN', pkt.ts, pkt.frameNo, true);
-        }
-      }
-      this.retire(old, pkt.ts, false);
+      lifecycle.timeWaitReuseSince = timeWaitSince;
     } else if (!lifecycle) {
       lifecycle = this.begin(hash, pkt, file);
     }
     lifecycle.apply(pkt, this.options);
+    if (lifecycle !== this.idleTail) {
+      this.unlinkIdle(lifecycle);
+      this.linkIdle(lifecycle);
+    }
     if (lifecycle.inDone) this.unlinkDone(lifecycle);
     if (lifecycle.finished) this.linkDone(lifecycle);
   }
@@ -98,15 +113,29 @@ export class FlowTracker {
     }
     this.table.clear();
     this.liveCount = 0;
+    this.idleHead = this.idleTail = undefined;
     this.doneHead = this.doneTail = undefined;
+    this.recycled.length = 0;
+  }
+
+  /**
+   * A new SYN takes over the 4-tuple: a side of the old lifecycle still in
+   * TIME_WAIT is gone. Returns when that TIME_WAIT began, or -1.
+   */
+  private endTimeWait(old: Lifecycle, pkt: PacketView): number {
+    let since = -1;
+    for (const side of SIDES) {
+      const e = old.machine.endpoint(side);
+      if (e.state !== 'TIME_WAIT' || pkt.ts >= e.since + this.options.timeWait) continue;
+      if (since < 0) since = e.since;
+      old.machine.move(side, 'CLOSED', 'TIME_WAIT ended by a new SYN', pkt.ts, pkt.frameNo, true);
+    }
+    return since;
   }
 
   private startsNewLifecycle(l: Lifecycle, pkt: PacketView): boolean {
-    if (l.finished) {
-      const sender = l.fromClient(pkt) ? l.machine.client : l.machine.server;
-      return !(sender.hasIsn && sender.isn === pkt.seq); // same ISN: a retransmitted SYN
-    }
     const sender = l.fromClient(pkt) ? l.machine.client : l.machine.server;
+    if (l.finished) return !(sender.hasIsn && sender.isn === pkt.seq); // same ISN: a retransmitted SYN
     return sender.hasIsn && sender.isn !== pkt.seq && (sender.state === 'SYN_SENT' || sender.state === 'CLOSED');
   }
 
@@ -117,29 +146,27 @@ export class FlowTracker {
 
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
-    // Named after its first frame: unique in the run, the same however the work is split, and a place to look in Wireshark.
-    const l = new Lifecycle(pkt, fromSrc, rule, `C${pkt.frameNo}`);
-    if (file !== undefined) l.file = file;
+    const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file);
     l.next = this.table.get(hash);
     this.table.set(hash, l);
+    this.linkIdle(l);
     this.liveCount++;
-    if (this.liveCount > this.options.maxLive) this.evictOldest(l);
+    if (this.liveCount > this.options.maxLive) this.evictOne(l);
     return l;
   }
 
-  /** Beyond maxLive: the lifecycle created longest ago goes out early, counted. */
-  private evictOldest(keep: Lifecycle): void {
-    for (const head of this.table.values()) {
-      let victim: Lifecycle | undefined = head;
-      while (victim && victim === keep) victim = victim.next;
-      if (!victim) continue;
-      this.evictedCount++;
-      this.retire(victim, this.now, true);
-      return;
-    }
+  /**
+   * Beyond maxLive, one lifecycle goes out early, counted: the one over for
+   * longest (waiting out TIME_WAIT), else the one idle for longest.
+   */
+  private evictOne(keep: Lifecycle): void {
+    const victim = this.doneHead ?? (this.idleHead !== keep ? this.idleHead : this.idleHead?.idleNext);
+    if (!victim) return;
+    this.evictedCount++;
+    this.retire(victim, this.now, !victim.finished);
   }
 
-  /** Removes a lifecycle from the table and emits its record. */
+  /** Removes a lifecycle from the table, emits its record and keeps the lifecycle for reuse. */
   private retire(l: Lifecycle, at: number, openAtEnd: boolean): void {
     const hash = flowHashOf(l);
     let head = this.table.get(hash);
@@ -152,21 +179,39 @@ export class FlowTracker {
       else return; // already gone
     }
     l.next = undefined;
+    this.unlinkIdle(l);
     if (l.inDone) this.unlinkDone(l);
     this.liveCount--;
     l.machine.ageTimeWait(at, this.options.timeWait);
     this.emitRecord(l, at, openAtEnd);
+    if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);
   }
 
   private emitRecord(l: Lifecycle, endTs: number, openAtEnd: boolean): void {
     this.emittedCount++;
-    this.emit(l.toRecord(endTs, this.options, openAtEnd));
+    this.emit(l.summarize(endTs, this.options, openAtEnd), l.machine.log);
   }
 
   /** Emits lifecycles that have been over for TIME_WAIT's length of capture time. */
   private sweep(): void {
     const wait = this.options.timeWait;
     while (this.doneHead && this.doneHead.lastTs + wait <= this.now) this.retire(this.doneHead, this.now, false);
+  }
+
+  private linkIdle(l: Lifecycle): void {
+    l.idlePrev = this.idleTail;
+    l.idleNext = undefined;
+    if (this.idleTail) this.idleTail.idleNext = l;
+    else this.idleHead = l;
+    this.idleTail = l;
+  }
+
+  private unlinkIdle(l: Lifecycle): void {
+    if (l.idlePrev) l.idlePrev.idleNext = l.idleNext;
+    else this.idleHead = l.idleNext;
+    if (l.idleNext) l.idleNext.idlePrev = l.idlePrev;
+    else this.idleTail = l.idlePrev;
+    l.idlePrev = l.idleNext = undefined;
   }
 
   private linkDone(l: Lifecycle): void {
@@ -188,6 +233,8 @@ export class FlowTracker {
   }
 }
 
+const SIDES: readonly Side[] = ['client', 'server'];
+
 function mix(w0: number, w1: number, w2: number, w3: number, port: number): number {
   let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ w1 ^ (h >>> 13), 0xc2b2ae35);
@@ -206,16 +253,22 @@ export function shardOf(hash: number, count: number): number {
   return (h >>> 0) % count;
 }
 
+/**
+ * Thirty bits: V8 keeps such integers unboxed (Smi), so a Map lookup by the
+ * hash allocates nothing; a full 32-bit key would be a heap number half the time.
+ */
+const HASH_MASK = 0x3fffffff;
+
 /** The same for both directions of a 4-tuple. */
 function flowHash(pkt: PacketView): number {
   const s = pkt.src;
   const d = pkt.dst;
-  return (mix(s[0]!, s[1]!, s[2]!, s[3]!, pkt.srcPort) + mix(d[0]!, d[1]!, d[2]!, d[3]!, pkt.dstPort)) | 0;
+  return (mix(s[0]!, s[1]!, s[2]!, s[3]!, pkt.srcPort) + mix(d[0]!, d[1]!, d[2]!, d[3]!, pkt.dstPort)) & HASH_MASK;
 }
 
 function flowHashOf(l: Lifecycle): number {
   const a = l.addr;
-  return (mix(a[0]!, a[1]!, a[2]!, a[3]!, l.clientPort) + mix(a[4]!, a[5]!, a[6]!, a[7]!, l.serverPort)) | 0;
+  return (mix(a[0]!, a[1]!, a[2]!, a[3]!, l.clientPort) + mix(a[4]!, a[5]!, a[6]!, a[7]!, l.serverPort)) & HASH_MASK;
 }
 
 /** Is the packet's source the client, and by which rule (see the header comment). */

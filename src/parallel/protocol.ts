@@ -22,9 +22,9 @@ export const STOP = 'stop';
 export const WINDOWS_IN_FLIGHT = 8;
 
 export type ShardMessage =
-  /** NDJSON lines of the connections that ended up to a checkpoint (UTF-8, transferred). */
-  | { kind: 'window'; bytes: Uint8Array }
+  /** NDJSON lines of the connections that ended up to a checkpoint (UTF-8 chunks, transferred). */
+  | { kind: 'window'; chunks: Uint8Array[] }
   | { kind: 'progress'; input: string; bytes: number; totalBytes: number | undefined; packets: number; connections: number }
   /** The connections still open at the end, this shard's findings aggregates and summary. */
-  | { kind: 'done'; bytes: Uint8Array; findings: Aggregate[]; summary: SummaryRecord }
+  | { kind: 'done'; chunks: Uint8Array[]; findings: Aggregate[]; summary: SummaryRecord }
   | { kind: 'failed'; message: string; capture?: { kind: string; file: string; offset: number; reason: string } };

@@ -4,16 +4,26 @@
  * checkpoints, its findings aggregates and its summary.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runPipeline } from '../analyze.js';
+import { runPipelineTo } from '../analyze.js';
 import { CaptureError } from '../capture/frame.js';
+import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import { STOP, WINDOWS_IN_FLIGHT, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
 
 const job = workerData as ShardJob;
 const port = parentPort!;
-const encoder = new TextEncoder();
 const findings = new FindingsAggregator({ stuckAfter: job.options.stuckAfter });
-let pending = '';
+/** The NDJSON chunks of the current window. */
+let chunks: Uint8Array[] = [];
+const encoder = new NdjsonEncoder((bytes) => chunks.push(bytes));
+
+/** The window's chunks, handed over: the encoder never writes them again. */
+function takeWindow(): Uint8Array[] {
+  encoder.flush();
+  const window = chunks;
+  chunks = [];
+  return window;
+}
 /** Flow control: windows sent and not yet written out by the main thread. */
 let inFlight = 0;
 let resume: (() => void) | undefined;
@@ -33,11 +43,11 @@ port.on('message', (message) => {
 });
 
 function send(message: ShardMessage): void {
-  port.postMessage(message, message.kind === 'window' || message.kind === 'done' ? [message.bytes.buffer as ArrayBuffer] : []);
+  port.postMessage(message, message.kind === 'window' || message.kind === 'done' ? message.chunks.map((c) => c.buffer as ArrayBuffer) : []);
 }
 
 try {
-  const summary = await runPipeline(
+  const summary = await runPipelineTo(
     job.inputs,
     {
       ...job.options,
@@ -46,20 +56,22 @@ try {
       shard: job.shard,
       checkpointFrames: job.checkpointFrames,
       onCheckpoint: () => {
-        send({ kind: 'window', bytes: encoder.encode(pending) });
-        pending = '';
+        send({ kind: 'window', chunks: takeWindow() });
         inFlight++;
       },
       pause: () => (inFlight >= WINDOWS_IN_FLIGHT ? new Promise<void>((r) => (resume = r)) : undefined),
       onProgress: job.progress ? (p) => send({ kind: 'progress', ...p }) : undefined,
     },
-    (record) => {
-      if (record.type !== 'connection') return;
-      findings.add(record);
-      pending += JSON.stringify(record) + '\n';
+    {
+      connection: (summary, log) => {
+        findings.add(summary, log);
+        encoder.connection(summary, log);
+      },
+      finding: () => {},
+      summary: () => {},
     },
   );
-  send({ kind: 'done', bytes: encoder.encode(pending), findings: findings.snapshot(), summary });
+  send({ kind: 'done', chunks: takeWindow(), findings: findings.snapshot(), summary });
   port.close();
 } catch (error) {
   send({

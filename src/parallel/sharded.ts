@@ -37,7 +37,8 @@ export interface ShardedOutput {
 export async function runSharded(inputList: string[], options: AnalyzeOptions, jobs: number, out: ShardedOutput): Promise<SummaryRecord> {
   validateInputs(inputList);
   const inputs = orderInputs(inputList) as string[];
-  const windows: Uint8Array[][] = Array.from({ length: jobs }, () => []);
+  /** Per shard, the windows received and not yet written, each a list of chunks. */
+  const windows: Uint8Array[][][] = Array.from({ length: jobs }, () => []);
   const done: (Extract<ShardMessage, { kind: 'done' }> | undefined)[] = Array(jobs).fill(undefined);
   const workers: Worker[] = [];
   /** Shards whose windows were written, to be told once the output has room. */
@@ -63,9 +64,9 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
     while (windows.every((w, j) => w.length > 0 || done[j])) {
       if (windows.every((w) => w.length === 0)) break;
       windows.forEach((w, index) => {
-        const bytes = w.shift();
-        if (!bytes) return;
-        if (bytes.length > 0) out.connections(bytes);
+        const window = w.shift();
+        if (!window) return;
+        for (const bytes of window) out.connections(bytes);
         written.push(index);
       });
     }
@@ -96,7 +97,7 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
       workers.push(worker);
       worker.on('message', (message: ShardMessage) => {
         if (message.kind === 'window') {
-          windows[index]!.push(message.bytes);
+          windows[index]!.push(message.chunks);
           drain();
         } else if (message.kind === 'progress') {
           options.onProgress?.({ ...message, connections: message.connections * jobs });
@@ -120,7 +121,7 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
   drain();
 
   const results = done as Extract<ShardMessage, { kind: 'done' }>[];
-  for (const r of results) if (r.bytes.length > 0) out.connections(r.bytes);
+  for (const r of results) for (const bytes of r.chunks) out.connections(bytes);
   const findings = new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
   for (const r of results) findings.merge(r.findings);
   const summary = mergeSummaries(results.map((r) => r.summary), options.maxLive ?? DEFAULTS.maxLive);

@@ -1,8 +1,11 @@
 /**
  * The default `analyze` output: one readable row per connection, streamed as
- * lifecycles end, then the findings and a summary block.
+ * lifecycles end, then the findings and a summary block. Rows are written in
+ * batches: a write per row would be a system call per connection.
  */
-import type { ConnectionRecord, FindingRecord, SummaryRecord } from '../records.js';
+import type { ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
+
+const BATCH_CHARS = 64 * 1024;
 
 const COLUMNS = [
   ['id', 8],
@@ -27,13 +30,14 @@ function row(cells: string[]): string {
 
 export class TableWriter {
   private rows = 0;
+  private pending = '';
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
-  connection(c: ConnectionRecord): void {
-    if (this.rows++ === 0) this.out.write(row(COLUMNS.map(([name]) => name)));
+  connection(c: ConnectionSummary): void {
+    if (this.rows++ === 0) this.pending += row(COLUMNS.map(([name]) => name));
     const anomalies = c.anomalies.length ? '  ' + c.anomalies.map((a) => `${a.code}(${a.side})`).join(' ') : '';
-    this.out.write(
+    this.pending +=
       row([
         c.id,
         c.client,
@@ -45,23 +49,28 @@ export class TableWriter {
         String(c.packets),
         (c.last_ts - c.first_ts).toFixed(3),
         `${c.first_frame}-${c.last_frame}`,
-      ]).trimEnd() + anomalies + '\n',
-    );
+      ]).trimEnd() + anomalies + '\n';
+    if (this.pending.length >= BATCH_CHARS) this.flush();
   }
 
   finding(f: FindingRecord): void {
-    this.out.write(`\n[${f.severity}] ${f.code} ${f.endpoint}: ${f.summary}\n`);
-    for (const step of f.advice) this.out.write(`  - ${step}\n`);
+    this.pending += `\n[${f.severity}] ${f.code} ${f.endpoint}: ${f.summary}\n`;
+    for (const step of f.advice) this.pending += `  - ${step}\n`;
   }
 
   summary(s: SummaryRecord): void {
     const states = Object.entries(s.states_at_end)
       .map(([state, n]) => `${state} ${n}`)
       .join(', ');
-    this.out.write(
+    this.pending +=
       `\n${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections, ${s.findings} findings` +
-        (states ? `\nendpoint states at end: ${states}` : '') +
-        '\n',
-    );
+      (states ? `\nendpoint states at end: ${states}` : '') +
+      '\n';
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.out.write(this.pending);
+    this.pending = '';
   }
 }

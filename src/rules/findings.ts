@@ -3,7 +3,8 @@
  * for people on call. Rules are data (RULES below); the aggregator consumes
  * records one at a time and keeps only counters and a few example ids.
  */
-import type { ConnectionRecord, FindingCode, FindingExample, FindingRecord, Severity } from '../records.js';
+import type { ConnectionSummary, FindingCode, FindingExample, FindingRecord, Severity } from '../records.js';
+import { entered, type TransitionLogView } from '../state/transition-log.js';
 import { ADVICE } from './knowledge.js';
 
 const MAX_EXAMPLES = 20;
@@ -13,7 +14,7 @@ const EPHEMERAL_PORTS = 60999 - 32768 + 1;
 const SCAN_PORTS = 10;
 
 /** The earliest connections (by first frame) are the examples, whatever order records come in. */
-function keepExample(examples: FindingExample[], c: ConnectionRecord): void {
+function keepExample(examples: FindingExample[], c: ConnectionSummary): void {
   if (examples.length === MAX_EXAMPLES && c.first_frame >= examples[MAX_EXAMPLES - 1]!.first_frame) return;
   let i = examples.length;
   while (i > 0 && examples[i - 1]!.first_frame > c.first_frame) i--;
@@ -38,14 +39,14 @@ export interface Aggregate {
 interface Rule {
   code: FindingCode;
   /** Which endpoint a matching connection counts toward, or undefined when it does not match. */
-  match(c: ConnectionRecord): { endpoint: string; wait?: number } | undefined;
+  match(c: ConnectionSummary, log: TransitionLogView): { endpoint: string; wait?: number } | undefined;
   minCount: number;
   severity(a: Aggregate): Severity;
   summary(a: Aggregate): string;
 }
 
 const ipOf = (endpoint: string) => (endpoint.startsWith('[') ? endpoint.slice(0, endpoint.indexOf(']') + 1).slice(1, -1) : endpoint.slice(0, endpoint.lastIndexOf(':')));
-const anomaly = (c: ConnectionRecord, code: string) => c.anomalies.find((a) => a.code === code);
+const anomaly = (c: ConnectionSummary, code: string) => c.anomalies.find((a) => a.code === code);
 const minutes = (s: number) => (s >= 120 ? `${(s / 60).toFixed(0)} minutes` : `${s.toFixed(1)} s`);
 
 function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'server' | 'client' | 'either', what: string): Rule {
@@ -71,7 +72,7 @@ export const RULES: Rule[] = [
   {
     code: 'time_wait_storm',
     minCount: 100,
-    match: (c) => (c.client_state === 'TIME_WAIT' || c.transitions.some((t) => t.side === 'client' && t.to === 'TIME_WAIT')) ? { endpoint: ipOf(c.client) } : undefined,
+    match: (c, log) => (c.client_state === 'TIME_WAIT' || entered(log, 'client', 'TIME_WAIT') ? { endpoint: ipOf(c.client) } : undefined),
     severity: (a) => (a.ports.size > EPHEMERAL_PORTS / 2 ? 'critical' : a.ports.size > EPHEMERAL_PORTS / 10 ? 'warning' : 'info'),
     summary: (a) => {
       const span = Math.max(a.lastTs - a.firstTs, 1e-6);
@@ -81,7 +82,7 @@ export const RULES: Rule[] = [
   {
     code: 'server_closes_first',
     minCount: 100,
-    match: (c) => (c.server_state === 'TIME_WAIT' || c.transitions.some((t) => t.side === 'server' && t.to === 'TIME_WAIT')) && c.active_closer === 'server' ? { endpoint: c.server } : undefined,
+    match: (c, log) => (c.active_closer === 'server' && (c.server_state === 'TIME_WAIT' || entered(log, 'server', 'TIME_WAIT')) ? { endpoint: c.server } : undefined),
     severity: () => 'info',
     summary: (a) => {
       const span = Math.max(a.lastTs - a.firstTs, 1e-6);
@@ -133,9 +134,10 @@ export class FindingsAggregator {
 
   constructor(private readonly options: { stuckAfter: number; minCount?: Partial<Record<FindingCode, number>> }) {}
 
-  add(c: ConnectionRecord): void {
+  /** Counts one ended connection: its record but for the transitions, and the transitions as numbers. */
+  add(c: ConnectionSummary, log: TransitionLogView): void {
     for (const rule of RULES) {
-      const hit = rule.match(c);
+      const hit = rule.match(c, log);
       if (!hit) continue;
       const key = `${rule.code}|${hit.endpoint}`;
       let a = this.aggregates.get(key);

@@ -5,7 +5,7 @@
 import type { TcpState } from './states.js';
 
 export class Endpoint {
-  state: TcpState;
+  state: TcpState = 'CLOSED';
   /** When the current state began (capture time). */
   since = 0;
   /** Frame of the segment that moved it into the current state. */
@@ -46,8 +46,35 @@ export class Endpoint {
   zeroWindowFirst = -1;
   zeroWindowTotal = 0;
 
-  constructor(initial: TcpState) {
-    this.state = initial;
+  /** Back to a new endpoint in `state`, for a recycled lifecycle (a test compares it with a new one). */
+  reset(state: TcpState): void {
+    this.state = state;
+    this.since = 0;
+    this.sinceFrame = 0;
+    this.isn = 0;
+    this.hasIsn = false;
+    this.sndNxt = 0;
+    this.hasSndNxt = false;
+    this.finSeq = -1;
+    this.finAcked = false;
+    this.finAckLost = false;
+    this.peerFinAcked = false;
+    this.window = 0;
+    this.wscale = 0;
+    this.sentSyn = false;
+    this.sentSynAck = false;
+    this.sentFin = false;
+    this.sentRst = false;
+    this.sentData = false;
+    this.sentPackets = 0;
+    this.payloadBytes = 0;
+    this.synRetransmits = 0;
+    this.finRetransmits = 0;
+    this.dataRetransmits = 0;
+    this.zeroWindowSince = -1;
+    this.zeroWindowFrame = 0;
+    this.zeroWindowFirst = -1;
+    this.zeroWindowTotal = 0;
   }
 
   get retransmissions(): number {

@@ -11,44 +11,11 @@
  * we saw it acknowledged proves the ACK was lost, which undoes the move.
  */
 import { ACK, FIN, RST, SYN } from '../decode/packet.js';
-import type { Side, Transition } from '../records.js';
+import type { Side } from '../records.js';
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
-import { assertNever, TCP_STATES, type TcpState } from './states.js';
-
-export const CAUSES = [
-  'sent SYN',
-  'received SYN',
-  'sent SYN-ACK',
-  'received SYN-ACK',
-  'received ACK of SYN',
-  'sent FIN',
-  'received FIN',
-  'received ACK of FIN',
-  'retransmitted FIN: final ACK lost',
-  'sent RST',
-  'received RST',
-  'seen sending on an open connection',
-  'TIME_WAIT expired',
-  'TIME_WAIT ended by a new SYN',
-  'closed without FIN',
-] as const;
-export type Cause = (typeof CAUSES)[number];
-
-const STATE_CODE = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
-const CAUSE_CODE = Object.fromEntries(CAUSES.map((c, i) => [c, i])) as Record<Cause, number>;
-
-/**
- * The transition log keeps three numbers per transition, not an object: a
- * lifecycle lives long enough to be promoted, and its transitions with it.
- * Records get objects, made once, when the lifecycle ends.
- */
-export const LOG_FIELDS = 3;
-/** The third number: side (bit 0), from (bits 1-4), to (bits 5-8), cause (bits 9-12), inferred (bit 13). */
-export const logSide = (code: number): Side => (code & 1 ? 'server' : 'client');
-export const logFrom = (code: number): TcpState => TCP_STATES[(code >> 1) & 15]!;
-export const logTo = (code: number): TcpState => TCP_STATES[(code >> 5) & 15]!;
-export const logCause = (code: number): Cause => CAUSES[(code >> 9) & 15]!;
+import { assertNever, type TcpState } from './states.js';
+import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
 
 /** One segment, as the machine needs it. */
 export interface Segment {
@@ -70,27 +37,37 @@ export interface SegmentOutcome {
 }
 
 export class ConnectionMachine {
-  readonly client = new Endpoint('CLOSED');
-  readonly server = new Endpoint('CLOSED');
-  /** ts (rounded to the microsecond), frame (0: none), code: LOG_FIELDS numbers per transition. */
-  readonly log: number[] = [];
+  readonly client = new Endpoint();
+  readonly server = new Endpoint();
+  /** Every state change, as numbers (see transition-log.ts). */
+  readonly log = new TransitionLog();
   sawSyn = false;
   sawSynAck = false;
   handshakeAcked = false;
   rejected = false;
+  /** Picked up on an open connection: both sides start UNKNOWN. */
   midstream = false;
   firstFinBy: Side | null = null;
   bothFinCrossed = false;
   rstBy: Side | null = null;
-  /** The first RST seen that the receiver would ignore (out of window). */
+  /** RSTs seen that the receiver would ignore (out of window). */
   ignoredRsts = 0;
 
-  constructor(midstream: boolean) {
-    if (midstream) {
-      this.midstream = true;
-      this.client.state = 'UNKNOWN';
-      this.server.state = 'UNKNOWN';
-    }
+  /** Back to a new machine, for a recycled lifecycle (a test compares it with a new one). */
+  reset(midstream: boolean): void {
+    const initial: TcpState = midstream ? 'UNKNOWN' : 'CLOSED';
+    this.client.reset(initial);
+    this.server.reset(initial);
+    this.log.clear();
+    this.sawSyn = false;
+    this.sawSynAck = false;
+    this.handshakeAcked = false;
+    this.rejected = false;
+    this.midstream = midstream;
+    this.firstFinBy = null;
+    this.bothFinCrossed = false;
+    this.rstBy = null;
+    this.ignoredRsts = 0;
   }
 
   endpoint(side: Side): Endpoint {
@@ -101,25 +78,10 @@ export class ConnectionMachine {
   move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
     if (e.state === to) return;
-    const code = (side === 'server' ? 1 : 0) | (STATE_CODE[e.state] << 1) | (STATE_CODE[to] << 5) | (CAUSE_CODE[cause] << 9) | (inferred ? 1 << 13 : 0);
-    this.log.push(Math.round(ts * 1e6) / 1e6, frame ?? 0, code);
+    this.log.push(Math.round(ts * 1e6) / 1e6, frame ?? 0, transitionCode(side, e.state, to, cause, inferred));
     e.state = to;
     e.since = ts;
     e.sinceFrame = frame ?? 0;
-  }
-
-  /** The transitions as the contract's objects. */
-  transitions(): Transition[] {
-    const log = this.log;
-    const out: Transition[] = [];
-    for (let i = 0; i < log.length; i += LOG_FIELDS) {
-      const code = log[i + 2]!;
-      const t: Transition = { ts: log[i]!, side: logSide(code), from: logFrom(code), to: logTo(code), cause: logCause(code) };
-      if (log[i + 1]) t.frame = log[i + 1]!;
-      if (code & (1 << 13)) t.inferred = true;
-      out.push(t);
-    }
-    return out;
   }
 
   /** Applies one segment sent by `from`. */

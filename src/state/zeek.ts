@@ -45,6 +45,13 @@ export class ZeekHistory {
   private low = 0;
   private high = 0;
 
+  reset(): void {
+    this.seen = 0;
+    this.count = 0;
+    this.low = 0;
+    this.high = 0;
+  }
+
   add(letter: string, fromClient: boolean): void {
     const entry = LETTER_INDEX[letter.charCodeAt(0)]! + (fromClient ? 0 : 8);
     const bit = 1 << entry;

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { ACK, FIN, PacketKind, PacketView, RST, SYN } from '../../src/decode/packet.js';
 import { formatIpv6 } from '../../src/flow/address.js';
+import { toConnectionRecord } from '../../src/flow/lifecycle.js';
 import { FlowTracker } from '../../src/flow/tracker.js';
 import type { ConnectionRecord } from '../../src/records.js';
 
@@ -50,7 +51,7 @@ function feed(tracker: FlowTracker, segments: Seg[], each?: () => void): void {
 
 function run(segments: Seg[], options: Partial<{ timeWait: number; stuckAfter: number; maxLive: number }> = {}) {
   const records: ConnectionRecord[] = [];
-  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 1000, keepSegments: 0, ...options }, (r) => records.push(r));
+  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 1000, keepSegments: 0, ...options }, (summary, log) => records.push(toConnectionRecord(summary, log)));
   feed(tracker, segments);
   tracker.finish();
   return { records, tracker };
@@ -226,7 +227,7 @@ test('thousands of sequential connections keep the live table small: records lea
   }
   let peak = 0;
   const records: ConnectionRecord[] = [];
-  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 100_000, keepSegments: 0 }, (r) => records.push(r));
+  const tracker = new FlowTracker({ stuckAfter: 10, timeWait: 60, maxLive: 100_000, keepSegments: 0 }, (summary, log) => records.push(toConnectionRecord(summary, log)));
   feed(tracker, segments, () => (peak = Math.max(peak, tracker.live)));
   t.true(peak <= 125, `peak live ${peak}: 60 s of TIME_WAIT at 2 connections per second`);
   t.true(tracker.emitted > 2800, 'records left while the capture was read');
@@ -240,4 +241,43 @@ test('IPv6 endpoints are written in RFC 5952 short form', (t) => {
   t.is(formatIpv6([0x20010db8, 0x00000001, 0x00000000, 0x00010001]), '2001:db8:0:1::1:1');
   t.is(formatIpv6([0x20010000, 0, 0x00010000, 0]), '2001::1:0:0:0');
   t.is(formatIpv6([0, 0, 0xffff, 0xc0000201]), '::ffff:192.0.2.1');
+});
+
+test('beyond --max-live the connection idle longest goes out early, not an older one still talking', (t) => {
+  const { records, tracker } = run(
+    [
+      ...handshake(0, 40001), // talks all along
+      ...handshake(1, 40002), // goes quiet
+      { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, len: 10, t: 2, port: 40001 },
+      ...handshake(3, 40003), // the third live connection: one must go
+      { from: 'c', flags: ACK, seq: CISN + 11, ack: SISN + 1, len: 10, t: 4, port: 40001 },
+    ],
+    { maxLive: 2 },
+  );
+  t.is(tracker.evicted, 1);
+  const byPort = (port: number) => records.filter((r) => r.client.endsWith(`:${port}`));
+  t.is(byPort(40002).length, 1);
+  t.true(byPort(40002)[0]!.open_at_end, 'reported early, as still open');
+  t.is(byPort(40001).length, 1, 'the talking connection stayed one lifecycle');
+  t.is(byPort(40001)[0]!.packets, 5);
+});
+
+test('beyond --max-live a connection already over (waiting out TIME_WAIT) goes before any open one', (t) => {
+  const { records, tracker } = run(
+    [
+      ...handshake(0, 40001), // open and idle from t=0
+      ...handshake(1, 40002),
+      { from: 'c', flags: FIN | ACK, seq: CISN + 1, ack: SISN + 1, t: 2, port: 40002 },
+      { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 2, t: 2.001, port: 40002 },
+      { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 2, t: 2.002, port: 40002 }, // over: client in TIME_WAIT
+      ...handshake(3, 40003),
+    ],
+    { maxLive: 2 },
+  );
+  t.is(tracker.evicted, 1);
+  const closed = records.find((r) => r.client.endsWith(':40002'))!;
+  t.is(closed.client_state, 'TIME_WAIT');
+  t.false(closed.open_at_end);
+  t.is(records.find((r) => r.client.endsWith(':40001'))!.packets, 3, 'the idle open connection was kept whole');
+  t.is(records.indexOf(closed), 0, 'and the closed one went out first');
 });

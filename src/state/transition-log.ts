@@ -1,0 +1,119 @@
+/**
+ * A lifecycle's transitions, kept as three numbers each rather than an
+ * object: a lifecycle lives long enough to be promoted, and its transitions
+ * with it. Objects are made only for consumers of records (`transitionsOf`);
+ * NDJSON output encodes the numbers directly.
+ *
+ * Per transition: the time (rounded to the microsecond), the frame (0: none,
+ * as for timers) and a code: side (bit 0), from (bits 1-4), to (bits 5-8),
+ * cause (bits 9-12), inferred (bit 13).
+ */
+import type { Side, Transition } from '../records.js';
+import { TCP_STATES, type TcpState } from './states.js';
+
+/** Why a state changed: a closed list, so a transition's cause fits in four bits. */
+export const CAUSES = [
+  'sent SYN',
+  'received SYN',
+  'sent SYN-ACK',
+  'received SYN-ACK',
+  'received ACK of SYN',
+  'sent FIN',
+  'received FIN',
+  'received ACK of FIN',
+  'retransmitted FIN: final ACK lost',
+  'sent RST',
+  'received RST',
+  'seen sending on an open connection',
+  'TIME_WAIT expired',
+  'TIME_WAIT ended by a new SYN',
+  'closed without FIN',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export const INFERRED_BIT = 1 << 13;
+const FIELDS = 3;
+/** Room for a handshake, a close and TIME_WAIT's end on both sides; a longer life grows the log. */
+const INITIAL_TRANSITIONS = 12;
+
+/**
+ * The log of one lifecycle. It keeps its storage when cleared, so a recycled
+ * lifecycle writes its transitions where the last one did: nothing is
+ * allocated per connection.
+ */
+export class TransitionLog {
+  private data = new Float64Array(INITIAL_TRANSITIONS * FIELDS);
+  /** Transitions in the log. */
+  length = 0;
+
+  push(ts: number, frame: number, code: number): void {
+    let at = this.length * FIELDS;
+    if (at + FIELDS > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[at++] = ts;
+    this.data[at++] = frame;
+    this.data[at] = code;
+    this.length++;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Time of transition `i`, rounded to the microsecond. */
+  ts(i: number): number {
+    return this.data[i * FIELDS]!;
+  }
+
+  /** Frame of the segment behind transition `i`; 0 for timers. */
+  frame(i: number): number {
+    return this.data[i * FIELDS + 1]!;
+  }
+
+  code(i: number): number {
+    return this.data[i * FIELDS + 2]!;
+  }
+}
+
+/** What readers of a log may use. */
+export type TransitionLogView = Pick<TransitionLog, 'length' | 'ts' | 'frame' | 'code'>;
+
+const STATE_CODE = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
+const CAUSE_CODE = Object.fromEntries(CAUSES.map((c, i) => [c, i])) as Record<Cause, number>;
+
+export function transitionCode(side: Side, from: TcpState, to: TcpState, cause: Cause, inferred: boolean): number {
+  return (side === 'server' ? 1 : 0) | (STATE_CODE[from] << 1) | (STATE_CODE[to] << 5) | (CAUSE_CODE[cause] << 9) | (inferred ? INFERRED_BIT : 0);
+}
+
+export const codeSide = (code: number): Side => (code & 1 ? 'server' : 'client');
+export const codeFrom = (code: number): TcpState => TCP_STATES[(code >> 1) & 15]!;
+export const codeTo = (code: number): TcpState => TCP_STATES[(code >> 5) & 15]!;
+export const codeCause = (code: number): Cause => CAUSES[(code >> 9) & 15]!;
+
+/** The transitions as the contract's objects. */
+export function transitionsOf(log: TransitionLogView): Transition[] {
+  const out: Transition[] = [];
+  for (let i = 0; i < log.length; i++) {
+    const code = log.code(i);
+    const t: Transition = { ts: log.ts(i), side: codeSide(code), from: codeFrom(code), to: codeTo(code), cause: codeCause(code) };
+    const frame = log.frame(i);
+    if (frame) t.frame = frame;
+    if (code & INFERRED_BIT) t.inferred = true;
+    out.push(t);
+  }
+  return out;
+}
+
+/** Did `side` ever enter `state` (it may have left it since)? */
+export function entered(log: TransitionLogView, side: Side, state: TcpState): boolean {
+  const sideBit = side === 'server' ? 1 : 0;
+  const to = STATE_CODE[state];
+  for (let i = 0; i < log.length; i++) {
+    const code = log.code(i);
+    if ((code & 1) === sideBit && ((code >> 5) & 15) === to) return true;
+  }
+  return false;
+}
