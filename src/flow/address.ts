@@ -40,8 +40,25 @@ export function formatIpv6(words: ArrayLike<number>): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/**
+ * IPv4 endpoints written lately, direct-mapped by address and port: a
+ * listener's "ip:port" is one string object for all its connections, so it
+ * is made and hashed once.
+ */
+const ENDPOINT_SLOTS = 1024;
+const endpointWord = new Float64Array(ENDPOINT_SLOTS).fill(-1);
+const endpointPort = new Int32Array(ENDPOINT_SLOTS);
+const endpointText: string[] = new Array<string>(ENDPOINT_SLOTS).fill('');
+
 /** The address in `words[at..at+3]` (IPv4 in the first word) and a port. */
 export function formatEndpoint(ipVersion: number, words: ArrayLike<number>, at: number, port: number): string {
   if (ipVersion === 6) return `[${formatIpv6([words[at]!, words[at + 1]!, words[at + 2]!, words[at + 3]!])}]:${port}`;
-  return `${formatIpv4(words[at]! >>> 0)}:${port}`;
+  const word = words[at]! >>> 0;
+  const slot = (Math.imul(word ^ (port << 16) ^ port, 0x9e3779b1) >>> 22) & (ENDPOINT_SLOTS - 1);
+  if (endpointWord[slot] === word && endpointPort[slot] === port) return endpointText[slot]!;
+  const text = `${formatIpv4(word)}:${port}`;
+  endpointWord[slot] = word;
+  endpointPort[slot] = port;
+  endpointText[slot] = text;
+  return text;
 }

@@ -45,8 +45,8 @@ export class Lifecycle {
   clientPort = 0;
   serverPort = 0;
   clientRule = '';
-  /** Next lifecycle in the same hash bucket. */
-  next: Lifecycle | undefined = undefined;
+  /** Its 4-tuple's flow hash, set by the tracker. */
+  hash = 0;
   /** Neighbours in the tracker's list of live lifecycles, least recently active first. */
   idlePrev: Lifecycle | undefined = undefined;
   idleNext: Lifecycle | undefined = undefined;
@@ -79,7 +79,7 @@ export class Lifecycle {
     this.clientRule = clientRule;
     this.machine.reset(!(pkt.flags & SYN));
     this.history.reset();
-    this.next = undefined;
+    this.hash = 0;
     this.idlePrev = undefined;
     this.idleNext = undefined;
     this.inDone = false;
@@ -111,19 +111,6 @@ export class Lifecycle {
     const a = this.addr;
     const src = pkt.src;
     return src[0] === a[0] && src[1] === a[1] && src[2] === a[2] && src[3] === a[3];
-  }
-
-  matches(pkt: PacketView): boolean {
-    const a = this.addr;
-    const s = pkt.src;
-    const d = pkt.dst;
-    if (pkt.ipVersion !== this.ipVersion) return false;
-    if (pkt.srcPort === this.clientPort && pkt.dstPort === this.serverPort &&
-        s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
-        d[0] === a[4] && d[1] === a[5] && d[2] === a[6] && d[3] === a[7]) return true;
-    return pkt.srcPort === this.serverPort && pkt.dstPort === this.clientPort &&
-      d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3] &&
-      s[0] === a[4] && s[1] === a[5] && s[2] === a[6] && s[3] === a[7];
   }
 
   /** Both sides are done: nothing more can happen but a new lifecycle. */

@@ -2,10 +2,9 @@
  * Splits TCP packets into connection lifecycles and emits each lifecycle's
  * record as soon as it is over, so memory is set by live connections.
  *
- * Lookup: a numeric hash, the same in both directions, into a Map with a
- * collision chain that compares the real addresses. Nothing is allocated per
- * packet, and a lifecycle whose record went out is recycled for the next
- * connection.
+ * Lookup: a numeric hash, the same in both directions, into a FlowTable
+ * that compares the real addresses. Nothing is allocated per packet, and a
+ * lifecycle whose record went out is recycled for the next connection.
  *
  * Who is the client: the side that sent the first SYN (rule `syn`). For a
  * connection picked up mid-stream: the receiver of a SYN-ACK (`synack`); else
@@ -17,6 +16,7 @@
 import { ACK, SYN, type PacketView } from '../decode/packet.js';
 import type { ConnectionSummary, Side } from '../records.js';
 import type { TransitionLogView } from '../state/transition-log.js';
+import { FlowTable } from './flow-table.js';
 import { Lifecycle } from './lifecycle.js';
 
 /** Ten seconds: far beyond any retransmission timeout of a healthy path, short enough to catch a leak in a brief capture. */
@@ -44,8 +44,7 @@ export interface TrackerOptions {
 export type ConnectionSink = (summary: ConnectionSummary, log: TransitionLogView) => void;
 
 export class FlowTracker {
-  private readonly table = new Map<number, Lifecycle>();
-  private liveCount = 0;
+  private readonly table = new FlowTable();
   private evictedCount = 0;
   private emittedCount = 0;
   private now = -Infinity;
@@ -67,7 +66,7 @@ export class FlowTracker {
   ) {}
 
   get live(): number {
-    return this.liveCount;
+    return this.table.size;
   }
   get evicted(): number {
     return this.evictedCount;
@@ -84,7 +83,7 @@ export class FlowTracker {
     const hash = flowHash(pkt);
     const shard = this.options.shard;
     if (shard && shardOf(hash, shard.count) !== shard.index) return;
-    let lifecycle = this.find(hash, pkt);
+    let lifecycle = this.table.find(hash, pkt);
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
       const timeWaitSince = this.endTimeWait(lifecycle, pkt);
       this.retire(lifecycle, pkt.ts, false);
@@ -105,14 +104,11 @@ export class FlowTracker {
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
   finish(endTs?: number): void {
     const end = endTs ?? this.now;
-    for (const head of [...this.table.values()]) {
-      for (let l: Lifecycle | undefined = head; l; l = l.next) {
-        l.machine.ageTimeWait(end, this.options.timeWait);
-        this.emitRecord(l, end, !l.finished);
-      }
+    for (const l of [...this.table.values()]) {
+      l.machine.ageTimeWait(end, this.options.timeWait);
+      this.emitRecord(l, end, !l.finished);
     }
     this.table.clear();
-    this.liveCount = 0;
     this.idleHead = this.idleTail = undefined;
     this.doneHead = this.doneTail = undefined;
     this.recycled.length = 0;
@@ -139,19 +135,13 @@ export class FlowTracker {
     return sender.hasIsn && sender.isn !== pkt.seq && (sender.state === 'SYN_SENT' || sender.state === 'CLOSED');
   }
 
-  private find(hash: number, pkt: PacketView): Lifecycle | undefined {
-    for (let l = this.table.get(hash); l; l = l.next) if (l.matches(pkt)) return l;
-    return undefined;
-  }
-
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
     const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file);
-    l.next = this.table.get(hash);
-    this.table.set(hash, l);
+    l.hash = hash;
+    this.table.insert(hash, l);
     this.linkIdle(l);
-    this.liveCount++;
-    if (this.liveCount > this.options.maxLive) this.evictOne(l);
+    if (this.table.size > this.options.maxLive) this.evictOne(l);
     return l;
   }
 
@@ -168,20 +158,9 @@ export class FlowTracker {
 
   /** Removes a lifecycle from the table, emits its record and keeps the lifecycle for reuse. */
   private retire(l: Lifecycle, at: number, openAtEnd: boolean): void {
-    const hash = flowHashOf(l);
-    let head = this.table.get(hash);
-    if (head === l) {
-      if (l.next) this.table.set(hash, l.next);
-      else this.table.delete(hash);
-    } else {
-      while (head && head.next !== l) head = head.next;
-      if (head) head.next = l.next;
-      else return; // already gone
-    }
-    l.next = undefined;
+    if (!this.table.remove(l.hash, l)) return; // already gone
     this.unlinkIdle(l);
     if (l.inDone) this.unlinkDone(l);
-    this.liveCount--;
     l.machine.ageTimeWait(at, this.options.timeWait);
     this.emitRecord(l, at, openAtEnd);
     if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);
@@ -253,10 +232,7 @@ export function shardOf(hash: number, count: number): number {
   return (h >>> 0) % count;
 }
 
-/**
- * Thirty bits: V8 keeps such integers unboxed (Smi), so a Map lookup by the
- * hash allocates nothing; a full 32-bit key would be a heap number half the time.
- */
+/** Thirty bits: non-negative, as the flow table marks empty slots with negative numbers, and unboxed (Smi) in V8. */
 const HASH_MASK = 0x3fffffff;
 
 /** The same for both directions of a 4-tuple. */
@@ -264,11 +240,6 @@ function flowHash(pkt: PacketView): number {
   const s = pkt.src;
   const d = pkt.dst;
   return (mix(s[0]!, s[1]!, s[2]!, s[3]!, pkt.srcPort) + mix(d[0]!, d[1]!, d[2]!, d[3]!, pkt.dstPort)) & HASH_MASK;
-}
-
-function flowHashOf(l: Lifecycle): number {
-  const a = l.addr;
-  return (mix(a[0]!, a[1]!, a[2]!, a[3]!, l.clientPort) + mix(a[4]!, a[5]!, a[6]!, a[7]!, l.serverPort)) & HASH_MASK;
 }
 
 /** Is the packet's source the client, and by which rule (see the header comment). */

@@ -54,7 +54,6 @@ class FieldBytes {
 const K = {
   id: ascii('{"type":"connection","id":'),
   client: ascii(',"client":'),
-  server: ascii(',"server":'),
   firstTs: ascii(',"first_ts":'),
   lastTs: ascii(',"last_ts":'),
   firstFrame: ascii(',"first_frame":'),
@@ -83,6 +82,7 @@ const K = {
 };
 
 const F = {
+  server: new FieldBytes(',"server":'),
   opening: new FieldBytes(',"opening":'),
   closing: new FieldBytes(',"closing":'),
   activeCloser: new FieldBytes(',"active_closer":'),
@@ -150,8 +150,7 @@ export class NdjsonEncoder {
     this.string(c.id);
     this.raw(K.client);
     this.string(c.client);
-    this.raw(K.server);
-    this.string(c.server);
+    this.field(F.server, c.server);
     this.raw(K.firstTs);
     this.number(c.first_ts);
     this.raw(K.lastTs);

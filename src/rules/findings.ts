@@ -46,7 +46,11 @@ interface Rule {
 }
 
 const ipOf = (endpoint: string) => (endpoint.startsWith('[') ? endpoint.slice(0, endpoint.indexOf(']') + 1).slice(1, -1) : endpoint.slice(0, endpoint.lastIndexOf(':')));
-const anomaly = (c: ConnectionSummary, code: string) => c.anomalies.find((a) => a.code === code);
+/** The connection's first anomaly of a code (and side, when given): a loop, since every rule asks it of every connection. */
+function anomaly(c: ConnectionSummary, code: string, side?: 'server' | 'client'): ConnectionSummary['anomalies'][number] | undefined {
+  for (const a of c.anomalies) if (a.code === code && (side === undefined || a.side === side)) return a;
+  return undefined;
+}
 const minutes = (s: number) => (s >= 120 ? `${(s / 60).toFixed(0)} minutes` : `${s.toFixed(1)} s`);
 
 function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'server' | 'client' | 'either', what: string): Rule {
@@ -54,7 +58,7 @@ function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'ser
     code,
     minCount: 1,
     match(c) {
-      const a = c.anomalies.find((x) => x.code === anomalyCode && (side === 'either' || x.side === side));
+      const a = anomaly(c, anomalyCode, side === 'either' ? undefined : side);
       if (!a) return undefined;
       // Listeners by ip:port, clients by ip: a client's ephemeral ports change with every connection.
       return { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration };
@@ -130,43 +134,50 @@ export const RULES: Rule[] = [
 ];
 
 export class FindingsAggregator {
-  private readonly aggregates = new Map<string, Aggregate>();
+  /** Per finding code, the aggregates by endpoint. */
+  private readonly aggregates = new Map<FindingCode, Map<string, Aggregate>>(RULES.map((r) => [r.code, new Map()]));
 
   constructor(private readonly options: { stuckAfter: number; minCount?: Partial<Record<FindingCode, number>> }) {}
 
   /** Counts one ended connection: its record but for the transitions, and the transitions as numbers. */
   add(c: ConnectionSummary, log: TransitionLogView): void {
+    let clientIp: string | undefined;
     for (const rule of RULES) {
       const hit = rule.match(c, log);
       if (!hit) continue;
-      const key = `${rule.code}|${hit.endpoint}`;
-      let a = this.aggregates.get(key);
+      const byEndpoint = this.aggregates.get(rule.code)!;
+      let a = byEndpoint.get(hit.endpoint);
       if (!a) {
         a = { code: rule.code, endpoint: hit.endpoint, count: 0, total: 0, firstTs: c.first_ts, lastTs: c.last_ts, longest: 0, sources: new Set(), ports: new Set(), examples: [] };
-        this.aggregates.set(key, a);
+        byEndpoint.set(hit.endpoint, a);
       }
       a.count++;
       a.firstTs = Math.min(a.firstTs, c.first_ts);
       a.lastTs = Math.max(a.lastTs, c.last_ts);
       a.longest = Math.max(a.longest, hit.wait ?? 0);
-      if (a.sources.size < MAX_SOURCES) a.sources.add(ipOf(c.client));
+      clientIp ??= ipOf(c.client);
+      if (a.sources.size < MAX_SOURCES) a.sources.add(clientIp);
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
       keepExample(a.examples, c);
     }
   }
 
+  private all(): Aggregate[] {
+    return [...this.aggregates.values()].flatMap((byEndpoint) => [...byEndpoint.values()]);
+  }
+
   /** The aggregates as plain data, to merge with those of other shards of the same capture. */
   snapshot(): Aggregate[] {
-    return [...this.aggregates.values()];
+    return this.all();
   }
 
   /** Adds another shard's aggregates: the result is what one aggregator fed every record would hold. */
   merge(aggregates: Aggregate[]): void {
     for (const other of aggregates) {
-      const key = `${other.code}|${other.endpoint}`;
-      const a = this.aggregates.get(key);
+      const byEndpoint = this.aggregates.get(other.code)!;
+      const a = byEndpoint.get(other.endpoint);
       if (!a) {
-        this.aggregates.set(key, other);
+        byEndpoint.set(other.endpoint, other);
         continue;
       }
       a.count += other.count;
@@ -181,7 +192,7 @@ export class FindingsAggregator {
 
   /** Many unreachable ports of one host are one finding on the host (a port scan, or clients probing wrong ports). */
   private mergeScannedHosts(): Aggregate[] {
-    const all = [...this.aggregates.values()];
+    const all = this.all();
     const byHost = new Map<string, Aggregate[]>();
     for (const a of all) if (a.code === 'service_unreachable') byHost.set(ipOf(a.endpoint), [...(byHost.get(ipOf(a.endpoint)) ?? []), a]);
     const merged: Aggregate[] = all.filter((a) => a.code !== 'service_unreachable' || (byHost.get(ipOf(a.endpoint))?.length ?? 0) < SCAN_PORTS);
