@@ -33,26 +33,24 @@ export type Cause = (typeof CAUSES)[number];
 
 export const INFERRED_BIT = 1 << 13;
 const FIELDS = 3;
-/** Room for a handshake, a close and TIME_WAIT's end on both sides; a longer life grows the log. */
-const INITIAL_TRANSITIONS = 12;
+/** Room for a handshake: what an open connection holds; a closing one grows the log, and a recycled lifecycle keeps the room it grew. */
+const INITIAL_TRANSITIONS = 4;
 
 /**
  * The log of one lifecycle. It keeps its storage when cleared, so a recycled
  * lifecycle writes its transitions where the last one did: nothing is
- * allocated per connection.
+ * allocated per connection. A plain array of doubles rather than a typed
+ * array: V8 keeps it in the heap, where a typed array this size would take a
+ * buffer of its own outside it.
  */
 export class TransitionLog {
-  private data = new Float64Array(INITIAL_TRANSITIONS * FIELDS);
+  private readonly data: number[] = new Array<number>(INITIAL_TRANSITIONS * FIELDS).fill(0.5);
   /** Transitions in the log. */
   length = 0;
 
   push(ts: number, frame: number, code: number): void {
     let at = this.length * FIELDS;
-    if (at + FIELDS > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    if (at + FIELDS > this.data.length) this.data.push(0.5, 0.5, 0.5); // rare: a long life grows the array
     this.data[at++] = ts;
     this.data[at++] = frame;
     this.data[at] = code;

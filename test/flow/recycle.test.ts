@@ -14,12 +14,20 @@ import { readCapture } from '../../src/capture/source.js';
 import type { ConnectionRecord } from '../../src/records.js';
 import { ConnectionMachine } from '../../src/state/machine.js';
 import { Endpoint } from '../../src/state/endpoint.js';
+import { TransitionLog } from '../../src/state/transition-log.js';
 import { CAPTURES } from '../helpers/paths.js';
+
+/** A log is its length and its entries up to it; the storage past them is overwritten before it is read. */
+const logEntries = (log: TransitionLog) => Array.from({ length: log.length }, (_, i) => [log.ts(i), log.frame(i), log.code(i)]);
 
 /** Gives every primitive field, at any depth, a value no constructor sets. Typed arrays are storage the owner overwrites. */
 function scramble(o: object, seen = new Set<object>()): void {
   if (seen.has(o)) return;
   seen.add(o);
+  if (o instanceof TransitionLog) {
+    o.push(7777, 7777, 7777);
+    return;
+  }
   for (const [key, value] of Object.entries(o)) {
     if (ArrayBuffer.isView(value)) continue;
     if (value !== null && typeof value === 'object') scramble(value as object, seen);
@@ -31,6 +39,10 @@ function scramble(o: object, seen = new Set<object>()): void {
 function primitives(o: object, prefix = '', out: Record<string, unknown> = {}, seen = new Set<object>()): Record<string, unknown> {
   if (seen.has(o)) return out;
   seen.add(o);
+  if (o instanceof TransitionLog) {
+    out[`${prefix}entries`] = JSON.stringify(logEntries(o));
+    return out;
+  }
   for (const [key, value] of Object.entries(o)) {
     if (ArrayBuffer.isView(value)) continue;
     if (value !== null && typeof value === 'object') primitives(value as object, `${prefix}${key}.`, out, seen);
