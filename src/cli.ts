@@ -132,14 +132,14 @@ async function analyzeCommand(args: CommonArgs & { format: string; jobs: number 
     if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
     const encoder = new NdjsonEncoder((bytes) => process.stdout.write(bytes));
     summary = await runSharded(inputs as string[], options, jobs, {
-      connections: (bytes) => process.stdout.write(bytes),
+      connections: (bytes, written) => process.stdout.write(bytes, written),
       finding: (record) => encoder.record(record),
       summary: (record) => encoder.record(record),
       room: () => roomIn(process.stdout),
     });
     encoder.flush();
   } else if (args.format === 'ndjson') {
-    const encoder = new NdjsonEncoder((bytes) => process.stdout.write(bytes));
+    const encoder: NdjsonEncoder = new NdjsonEncoder((bytes) => process.stdout.write(bytes, () => encoder.release(bytes)));
     summary = await runPipelineTo(inputs, options, {
       connection: (record, log) => encoder.connection(record, log),
       finding: (record) => encoder.record(record),

@@ -12,8 +12,11 @@ export interface ShardJob {
   progress: boolean;
 }
 
-/** Main to worker: one window of this worker's was written out; it may send another. */
-export const WRITTEN = 'written';
+/** Main to worker: one window of this worker's was written out, so it may send another; with the chunks written since, to reuse. */
+export interface Written {
+  kind: 'written';
+  chunks: Uint8Array[];
+}
 
 /** Main to worker: stop reading, as if the input ended (Ctrl-C). */
 export const STOP = 'stop';

@@ -8,7 +8,7 @@ import { runPipelineTo } from '../analyze.js';
 import { CaptureError } from '../capture/frame.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { FindingsAggregator } from '../rules/findings.js';
-import { STOP, WINDOWS_IN_FLIGHT, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
+import { STOP, WINDOWS_IN_FLIGHT, type ShardJob, type ShardMessage, type Written } from './protocol.js';
 
 const job = workerData as ShardJob;
 const port = parentPort!;
@@ -28,13 +28,13 @@ function takeWindow(): Uint8Array[] {
 let inFlight = 0;
 let resume: (() => void) | undefined;
 const stop = new AbortController();
-port.on('message', (message) => {
+port.on('message', (message: typeof STOP | Written) => {
   if (message === STOP) {
     stop.abort();
     resume?.();
     return;
   }
-  if (message !== WRITTEN) return;
+  for (const chunk of message.chunks) encoder.release(chunk);
   inFlight--;
   if (resume && inFlight < WINDOWS_IN_FLIGHT) {
     resume();

@@ -15,7 +15,7 @@ import { CaptureError, type CaptureErrorKind } from '../capture/frame.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import type { TcpState } from '../state/states.js';
-import { STOP, WRITTEN, type ShardJob, type ShardMessage } from './protocol.js';
+import { STOP, type ShardJob, type ShardMessage, type Written } from './protocol.js';
 
 const CHECKPOINT_FRAMES = 8192;
 const here = fileURLToPath(import.meta.url);
@@ -26,8 +26,8 @@ const FROM_SOURCE = path.extname(here) === '.ts';
 const SOURCE_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(WORKER).href)}); })`;
 
 export interface ShardedOutput {
-  /** NDJSON bytes of connection records, in output order. */
-  connections(bytes: Uint8Array): void;
+  /** NDJSON bytes of connection records, in output order; `written` once the bytes are out and the chunk may be reused. */
+  connections(bytes: Uint8Array, written: () => void): void;
   finding(record: FindingRecord): void;
   summary(record: SummaryRecord): void;
   /** A promise while the output has more queued than it wants (a pipe to a slower reader). */
@@ -43,6 +43,8 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
   const workers: Worker[] = [];
   /** Shards whose windows were written, to be told once the output has room. */
   const written: number[] = [];
+  /** Per shard, chunks whose bytes are out, to go back to the shard for reuse. */
+  const returned: Uint8Array[][] = Array.from({ length: jobs }, () => []);
   let waiting = false;
 
   const acknowledge = (): void => {
@@ -56,7 +58,11 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
       });
       return;
     }
-    for (const index of written.splice(0)) if (!done[index]) workers[index]!.postMessage(WRITTEN);
+    for (const index of written.splice(0)) {
+      if (done[index]) continue;
+      const chunks = returned[index]!.splice(0);
+      workers[index]!.postMessage({ kind: 'written', chunks } satisfies Written, chunks.map((c) => c.buffer as ArrayBuffer));
+    }
   };
 
   /** Writes every window that all shards have delivered, shard by shard. */
@@ -66,7 +72,7 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
       windows.forEach((w, index) => {
         const window = w.shift();
         if (!window) return;
-        for (const bytes of window) out.connections(bytes);
+        for (const bytes of window) out.connections(bytes, () => returned[index]!.push(bytes));
         written.push(index);
       });
     }
@@ -121,7 +127,7 @@ export async function runSharded(inputList: string[], options: AnalyzeOptions, j
   drain();
 
   const results = done as Extract<ShardMessage, { kind: 'done' }>[];
-  for (const r of results) for (const bytes of r.chunks) out.connections(bytes);
+  for (const r of results) for (const bytes of r.chunks) out.connections(bytes, () => {});
   const findings = new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
   for (const r of results) findings.merge(r.findings);
   const summary = mergeSummaries(results.map((r) => r.summary), options.maxLive ?? DEFAULTS.maxLive);

@@ -11,6 +11,8 @@ import type { Anomaly, ConnectionSummary } from '../records.js';
 import { codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
 
 const CHUNK_BYTES = 1 << 20;
+/** Written chunks kept for reuse: a new chunk is fresh memory, a page fault for every 4 KiB written. */
+const SPARE_CHUNKS = 4;
 /**
  * Room every writer of a value (string, number, JSON) leaves after itself:
  * the prebuilt pieces written between two values (keys, a transition's
@@ -114,15 +116,25 @@ function transitionBody(code: number, withFrame: boolean): Uint8Array {
 }
 
 export class NdjsonEncoder {
-  private buf = new Uint8Array(CHUNK_BYTES);
+  private buf: Uint8Array = new Uint8Array(CHUNK_BYTES);
   private pos = 0;
+  private readonly spare: Uint8Array[] = [];
   /** The whole seconds of the last time written, and their digits: a capture's times share them for a second. */
   private lastSeconds = -1;
   private readonly secondsDigits = new Uint8Array(10);
   private secondsLength = 0;
 
-  /** `sink` receives the bytes in order, a chunk at a time; each chunk is its own and never written again. */
+  /**
+   * `sink` receives the bytes in order, a chunk at a time. A chunk is never
+   * written again until it is handed back with `release`, once its bytes
+   * are out (a chunk that is not handed back is simply not reused).
+   */
   constructor(private readonly sink: (bytes: Uint8Array) => void) {}
+
+  /** Takes back a chunk the sink is done with, to write into again. */
+  release(chunk: Uint8Array): void {
+    if (chunk.buffer.byteLength === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(new Uint8Array(chunk.buffer));
+  }
 
   /** Bytes waiting in the current chunk. */
   get pending(): number {
@@ -133,7 +145,7 @@ export class NdjsonEncoder {
   flush(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
-    this.buf = new Uint8Array(CHUNK_BYTES);
+    this.buf = this.spare.pop() ?? new Uint8Array(CHUNK_BYTES);
     this.pos = 0;
   }
 
