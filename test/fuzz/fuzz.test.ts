@@ -2,16 +2,19 @@
  * Seeded fuzzing: real captures, mutated where it hurts (headers, record and
  * block lengths, IP and TCP header fields), through the whole pipeline. No
  * exception but a refused start, the summary always last, every record
- * serialisable, memory bounded whatever a length field claims.
+ * serialisable and its NDJSON bytes those of JSON.stringify, memory bounded
+ * whatever a length field claims.
  * Longer runs: FUZZ_CASES=100000 FUZZ_SEED=7 npx ava test/fuzz/
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runPipeline } from '../../src/analyze.js';
+import { runPipeline, runPipelineTo } from '../../src/analyze.js';
 import { CaptureError } from '../../src/capture/frame.js';
+import { toConnectionRecord } from '../../src/flow/lifecycle.js';
 import type { OutputRecord } from '../../src/records.js';
+import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
 import { CAPTURES, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -180,11 +183,25 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
     const records: OutputRecord[] = [];
     const t0 = Date.now();
     if (process.env.FUZZ_DUMP === String(i)) (await import('node:fs')).writeFileSync('/tmp/fuzz-case.bin', input);
+    const chunks: Uint8Array[] = [];
+    const encoder = new NdjsonEncoder((bytes) => chunks.push(bytes));
+    let expected = '';
     try {
-      const summary = await runPipeline([new Uint8Array(input)], {}, (r) => records.push(r));
+      const summary = await runPipelineTo([new Uint8Array(input)], {}, {
+        connection: (c, log) => {
+          const record = toConnectionRecord(c, log);
+          records.push(record);
+          encoder.connection(c, log);
+          expected += JSON.stringify(record) + '\n';
+        },
+        finding: (r) => records.push(r),
+        summary: (r) => records.push(r),
+      });
       if (summary.errors.length) damaged++;
       if (records.at(-1)?.type !== 'summary') return t.fail(`case ${i}: the summary is not last, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}`)}`);
       JSON.stringify(records);
+      encoder.flush();
+      if (Buffer.concat(chunks).toString('utf8') !== expected) return t.fail(`case ${i}: NDJSON bytes differ from JSON.stringify, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-ndjson`)}`);
     } catch (error) {
       if (!(error instanceof CaptureError) || error.kind !== 'not-capture') {
         const kept = keepFailure(input, `fuzz-seed${SEED}-case${i}`);
