@@ -47,6 +47,12 @@ export interface Anomaly {
   frame?: number;
   /** Count for countable anomalies (retransmissions). */
   count?: number;
+  /**
+   * half_open only: the client's handshake ACK was on the wire and the server
+   * sent its SYN-ACK again after it, so it did not take the ACK: its accept
+   * queue was full (or the ACK was lost before it).
+   */
+  ack_dropped?: boolean;
 }
 
 /**
@@ -118,6 +124,7 @@ export type FindingCode =
   | 'time_wait_storm'
   | 'server_closes_first'
   | 'syn_flood'
+  | 'accept_queue_overflow'
   | 'service_unreachable'
   | 'reset_storm'
   | 'retransmission_storm'

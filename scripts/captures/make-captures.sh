@@ -125,6 +125,29 @@ scenario_half_open_syn_recv() {
   cleanup
 }
 
+# accept-queue-overflow: a listener with a backlog of 4 that never accepts; its accept
+# queue holds five connections. Four connect normally. Three more get their SYN-ACK
+# while their handshake ACKs are held back for a moment (the request queue then holds
+# them: no SYN cookies). When the clients acknowledge the retransmitted SYN-ACKs, one
+# fills the accept queue and the kernel drops the other two ACKs (tcp_abort_on_overflow
+# 0): those clients are ESTABLISHED while the server keeps them in SYN_RECV and
+# retransmits its SYN-ACK, which each client acknowledges again.
+scenario_accept_queue_overflow() {
+  setup
+  start_capture accept-queue-overflow
+  ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 noaccept &
+  sleep 0.5
+  ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 4 0 idle &
+  sleep 0.5
+  ip netns exec $CLI iptables -A OUTPUT -p tcp --dport 8080 --tcp-flags SYN,ACK,FIN,RST ACK -j DROP
+  ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 3 0 idle &
+  sleep 0.5
+  ip netns exec $CLI iptables -F OUTPUT
+  sleep 9
+  stop_capture accept-queue-overflow
+  cleanup
+}
+
 # fin-wait1-silent-peer: after the exchange the server's INPUT drops everything;
 # the client's FIN is retransmitted, never acknowledged.
 scenario_fin_wait1_silent_peer() {
@@ -334,7 +357,7 @@ scenario_server_time_wait() {
   run server-time-wait  "10.77.0.2 8080 closefirst 150" "10.77.0.2 8080 150 0 wait" 5
 }
 
-ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait"
+ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow"
 
 # No names: every scenario. Names: only those, every other file left as it is.
 for name in ${*:-$ALL}; do

@@ -7,6 +7,7 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE closelater - read until the client's FIN, wait 2 s, then close
   MODE noread  - accept with a small receive buffer and never read (zero window)
   MODE simclose - echo until SIGUSR1, then shutdown(SHUT_WR), read to the end and close
+  MODE noaccept - listen with a backlog of 4 and never accept: the accept queue fills (it holds 5)
 """
 import signal, socket, sys, time
 
@@ -18,8 +19,10 @@ ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 if mode == 'noread':
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 ls.bind((addr, port))
-ls.listen(128)
+ls.listen(4 if mode == 'noaccept' else 128)
 print('listening', flush=True)
+if mode == 'noaccept':
+    time.sleep(3600)
 kept = []
 for _ in range(count):
     c, _ = ls.accept()

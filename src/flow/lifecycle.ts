@@ -236,11 +236,18 @@ export class Lifecycle {
     const list: Anomaly[] = [];
     const c = m.client;
     const s = m.server;
-    if (m.sawSyn && !m.sawSynAck && !m.rejected && s.sentPackets === 0) {
+    // An unanswered handshake is flagged once it waited --stuck-after, or once its sender's own timer
+    // retransmitted: a capture that ends just after a SYN is no failure.
+    if (m.sawSyn && !m.sawSynAck && !m.rejected && s.sentPackets === 0 && (c.synRetransmits > 0 || endTs - this.firstTs >= limits.stuckAfter)) {
       addAnomaly(list, 'syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
     }
     if (m.rejected) addAnomaly(list, 'syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
-    if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null) {
+    if (s.handshakeAckDrops > 0) {
+      const a = addAnomaly(list, 'half_open', 'server', s.handshakeAckDropSince, this.leftState('server', 'SYN_RECV', s.handshakeAckDropSince, endTs),
+        `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
+        s.handshakeAckDropFrame);
+      a.ack_dropped = true;
+    } else if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || endTs - s.since >= limits.stuckAfter)) {
       addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
     }
     // No wait can have lasted longer than the lifecycle itself: most are far shorter than stuckAfter.
@@ -252,6 +259,16 @@ export class Lifecycle {
     this.sideAnomalies(list, 'server', endTs);
     if (this.timeWaitReuseSince >= 0) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuseSince, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
     return list;
+  }
+
+  /** When `side`, in `state` at `since`, next left it (`endTs` if it never did). */
+  private leftState(side: Side, state: TcpState, since: number, endTs: number): number {
+    const log = this.machine.log;
+    for (let i = 0; i < log.length; i++) {
+      const code = log.code(i);
+      if (log.ts(i) >= since && codeSide(code) === side && codeFrom(code) === state) return log.ts(i);
+    }
+    return endTs;
   }
 
   /** Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that lasted `stuckAfter` or longer. */
@@ -307,11 +324,12 @@ export function toConnectionRecord(summary: ConnectionSummary, log: TransitionLo
   return { ...summary, transitions: transitionsOf(log) };
 }
 
-function addAnomaly(list: Anomaly[], code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number): void {
+function addAnomaly(list: Anomaly[], code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number): Anomaly {
   const a: Anomaly = { code, side, since: round6(since), duration: round6(Math.max(0, until - since)), detail };
   if (frame) a.frame = frame;
   if (count !== undefined) a.count = count;
   list.push(a);
+  return a;
 }
 
 function round6(x: number): number {

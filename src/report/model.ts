@@ -21,8 +21,16 @@ export interface ReportModel {
   flaggedTotal: number;
   openings: Record<string, number>;
   closings: Record<string, number>;
+  /** Per state, the endpoints whose state at the end rests on an inferred transition (no packet of theirs proved it). */
+  inferredAtEnd: Partial<Record<TcpState, number>>;
   talkers: [string, number][];
   timeline: Timeline;
+}
+
+/** Is the side's state at the end inferred: did its last change come with no proof on the wire? */
+function endsInferred(r: ConnectionRecord, side: 'client' | 'server'): boolean {
+  for (let i = r.transitions.length - 1; i >= 0; i--) if (r.transitions[i]!.side === side) return r.transitions[i]!.inferred === true;
+  return false;
 }
 
 export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connectionIds: string[]): Promise<ReportModel> {
@@ -32,6 +40,7 @@ export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connec
   const findings: FindingRecord[] = [];
   const openings: Record<string, number> = {};
   const closings: Record<string, number> = {};
+  const inferredAtEnd: Partial<Record<TcpState, number>> = {};
   const talkers = new Map<string, number>();
   // Transition events, each one number: microseconds since BASE times 256, plus the state left (high
   // nibble) and entered (low nibble). One Float64Array, grown by doubling, sorted natively at the end.
@@ -43,6 +52,8 @@ export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connec
     if (r.type === 'connection') {
       openings[r.opening] = (openings[r.opening] ?? 0) + 1;
       closings[r.closing] = (closings[r.closing] ?? 0) + 1;
+      if (endsInferred(r, 'client')) inferredAtEnd[r.client_state] = (inferredAtEnd[r.client_state] ?? 0) + 1;
+      if (endsInferred(r, 'server')) inferredAtEnd[r.server_state] = (inferredAtEnd[r.server_state] ?? 0) + 1;
       if (talkers.size < 100_000 || talkers.has(r.server)) talkers.set(r.server, (talkers.get(r.server) ?? 0) + r.packets);
       if (Number.isNaN(base)) base = Math.floor(r.first_ts) - BASE_MARGIN;
       for (const t of r.transitions) {
@@ -68,6 +79,7 @@ export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connec
     flaggedTotal,
     openings,
     closings,
+    inferredAtEnd,
     talkers: [...talkers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10),
     timeline: timeline(events.subarray(0, n), base, summary),
   };

@@ -81,6 +81,8 @@ const K = {
   duration: ascii(',"duration":'),
   frame: ascii(',"frame":'),
   count: ascii(',"count":'),
+  ackDropped: ascii(',"ack_dropped":true'),
+  ackNotDropped: ascii(',"ack_dropped":false'),
 };
 
 const F = {
@@ -233,6 +235,7 @@ export class NdjsonEncoder {
       this.raw(K.count);
       this.number(a.count);
     }
+    if (a.ack_dropped !== undefined) this.raw(a.ack_dropped ? K.ackDropped : K.ackNotDropped);
     this.raw(K.anomalyEnd);
   }
 

@@ -7,9 +7,12 @@ import { StatesAt } from './states-at.js';
 const iso = (t: number | null) => (t === null ? '-' : new Date(t * 1000).toISOString());
 const SPARK = ' ▁▂▃▄▅▆▇█';
 
-function statesAtEnd(model: ReportModel, flagged: ConnectionRecord[]): string[] {
-  void flagged;
-  return Object.entries(model.summary.states_at_end).map(([s, n]) => `${s} ${n}`);
+/** "ESTABLISHED 60 (60 inferred)": how many end states no packet of the endpoint itself proved. */
+function statesAtEnd(model: ReportModel): string[] {
+  return Object.entries(model.summary.states_at_end).map(([s, n]) => {
+    const inferred = model.inferredAtEnd[s as keyof ReportModel['inferredAtEnd']] ?? 0;
+    return inferred > 0 ? `${s} ${n} (${inferred} inferred)` : `${s} ${n}`;
+  });
 }
 
 function color(on: boolean, code: string, text: string): string {
@@ -29,7 +32,7 @@ export function renderText(model: ReportModel, useColor: boolean): string {
     for (const a of f.advice) out.push(`    - ${a}`);
   }
   out.push('', color(useColor, '1', 'Overview'));
-  out.push(`  openings: ${fmt(model.openings)}`, `  closings: ${fmt(model.closings)}`, `  endpoint states at end: ${statesAtEnd(model, model.flagged).join(', ') || 'none'}`);
+  out.push(`  openings: ${fmt(model.openings)}`, `  closings: ${fmt(model.closings)}`, `  endpoint states at end: ${statesAtEnd(model).join(', ') || 'none'}`);
   out.push(`  top servers by packets: ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ')}`);
   out.push('', color(useColor, '1', 'Endpoints per state over the capture (the most at any moment of each interval)'));
   for (const [state, values] of Object.entries(model.timeline.counts)) {
@@ -56,7 +59,7 @@ export function renderMarkdown(model: ReportModel): string {
   for (const f of model.findings) {
     out.push(`### ${f.severity.toUpperCase()}: \`${f.code}\` on \`${f.endpoint}\``, '', f.summary, '', `Examples: ${f.examples.map((e) => `${e.id} (frames ${e.first_frame}-${e.last_frame})`).join(', ')}`, '', 'What to do:', '', ...f.advice.map((a) => `- ${a}`), '');
   }
-  out.push('## Overview', '', '| | |', '|---|---|', `| openings | ${fmt(model.openings)} |`, `| closings | ${fmt(model.closings)} |`, `| endpoint states at end | ${statesAtEnd(model, model.flagged).join(', ') || 'none'} |`, `| top servers by packets | ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ')} |`, '');
+  out.push('## Overview', '', '| | |', '|---|---|', `| openings | ${fmt(model.openings)} |`, `| closings | ${fmt(model.closings)} |`, `| endpoint states at end | ${statesAtEnd(model).join(', ') || 'none'} |`, `| top servers by packets | ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ')} |`, '');
   out.push('## Endpoints per state over the capture (the most at any moment of each interval)', '', '```');
   for (const [state, values] of Object.entries(model.timeline.counts)) {
     const max = Math.max(...values!, 1);
@@ -115,7 +118,7 @@ svg{width:100%;height:auto;background:#fff}code{background:#f1f3f5;padding:0 .2r
 @media print{body{max-width:none}.conn{break-inside:avoid}}
 </style></head><body><h1>TCP lifecycle report</h1><p>Capture ${s.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}: ${iso(s.first_ts)} to ${iso(s.last_ts)}; ${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections.</p>
 <h2>Findings (${model.findings.length})</h2>${findings.join('') || '<p>No connection problem found.</p>'}
-<h2>Overview</h2><table><tr><th>openings</th><td>${fmt(model.openings)}</td></tr><tr><th>closings</th><td>${fmt(model.closings)}</td></tr><tr><th>endpoint states at end</th><td>${statesAtEnd(model, model.flagged).join(', ') || 'none'}</td></tr><tr><th>top servers by packets</th><td>${model.talkers.map(([e, n]) => `${esc(e)} (${n})`).join(', ')}</td></tr></table>
+<h2>Overview</h2><table><tr><th>openings</th><td>${fmt(model.openings)}</td></tr><tr><th>closings</th><td>${fmt(model.closings)}</td></tr><tr><th>endpoint states at end</th><td>${statesAtEnd(model).join(', ') || 'none'}</td></tr><tr><th>top servers by packets</th><td>${model.talkers.map(([e, n]) => `${esc(e)} (${n})`).join(', ')}</td></tr></table>
 <h2>Endpoints per state over the capture</h2><p class="note">The most endpoints each state held at any moment of each interval.</p>${chartSvg(model)}
 <h2>Flagged connections (${model.flagged.length} of ${model.flaggedTotal} shown)</h2>${flagged.join('')}
 </body></html>

@@ -96,9 +96,16 @@ export const RULES: Rule[] = [
   {
     code: 'syn_flood',
     minCount: 20,
-    match: (c) => (anomaly(c, 'half_open') ? { endpoint: c.server } : undefined),
+    match: (c) => { const a = anomaly(c, 'half_open'); return a && !a.ack_dropped ? { endpoint: c.server } : undefined; },
     severity: (a) => (a.sources.size >= 50 ? 'critical' : 'warning'),
     summary: (a) => `${a.endpoint} has ${a.count} half-open handshakes (SYN_RECV, no final ACK) from ${a.sources.size} source address(es)`,
+  },
+  {
+    code: 'accept_queue_overflow',
+    minCount: 1,
+    match: (c) => { const a = anomaly(c, 'half_open'); return a?.ack_dropped ? { endpoint: c.server, wait: a.duration } : undefined; },
+    severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
+    summary: (a) => `${a.endpoint} did not take the handshake's final ACK on ${a.count} connection(s): it kept them in SYN_RECV, sending its SYN-ACK again, while their clients were ESTABLISHED (the longest for ${minutes(a.longest)}); its accept queue is full`,
   },
   {
     code: 'service_unreachable',

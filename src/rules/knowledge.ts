@@ -36,9 +36,15 @@ export const ADVICE: Record<FindingCode, string[]> = {
     'Raise net.ipv4.tcp_max_syn_backlog; lower net.ipv4.tcp_synack_retries (default 5, about 63 s) to free half-open entries sooner.',
     'Filter abusive sources upstream; if the clients are real, their handshake ACKs are being lost: check the path.',
   ],
+  accept_queue_overflow: [
+    'The listener\'s accept queue is full: the application does not call accept() fast enough (a blocked event loop, too few workers, a stalled process). `ss -ltn` shows it: Recv-Q, the connections waiting, at or above Send-Q, the backlog.',
+    'Its clients believe they are connected: their first request goes unanswered until the server takes a later ACK, or they time out. `nstat -az TcpExtListenOverflows TcpExtListenDrops` counts the drops.',
+    'Raise the backlog (the application\'s listen() argument, capped by net.core.somaxconn, 4096 since Linux 5.4), and find why accept() lags.',
+    'net.ipv4.tcp_abort_on_overflow = 1 resets such handshakes instead, so clients fail fast: only where clients retry.',
+  ],
   service_unreachable: [
     'SYNs refused (RST): nothing listens on that address and port; check the service is up and bound where clients connect.',
-    'SYNs unanswered: the host or path is down, a firewall drops SYNs, or the listen backlog is full; check reachability and firewall rules.',
+    'SYNs unanswered: the host or path is down, a firewall drops SYNs, or the listener\'s accept queue is full (current kernels then drop SYNs: `ss -ltn` shows Recv-Q above Send-Q); check reachability and firewall rules.',
     'Clients wait about 127 s before connect() fails (net.ipv4.tcp_syn_retries 6); lower it for faster failure.',
   ],
   reset_storm: [

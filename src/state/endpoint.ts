@@ -46,6 +46,13 @@ export class Endpoint {
   zeroWindowFirst = -1;
   zeroWindowTotal = 0;
 
+  /** Log index of our move to ESTABLISHED on the peer's SYN-ACK while we have not yet acknowledged it (-1: none). */
+  unconfirmedEstablished = -1;
+  /** SYN-ACKs we sent again after the peer's handshake ACK: each proves we did not take that ACK (accept queue full). */
+  handshakeAckDrops = 0;
+  handshakeAckDropSince = -1;
+  handshakeAckDropFrame = 0;
+
   /** Back to a new endpoint in `state`, for a recycled lifecycle (a test compares it with a new one). */
   reset(state: TcpState): void {
     this.state = state;
@@ -75,6 +82,10 @@ export class Endpoint {
     this.zeroWindowFrame = 0;
     this.zeroWindowFirst = -1;
     this.zeroWindowTotal = 0;
+    this.unconfirmedEstablished = -1;
+    this.handshakeAckDrops = 0;
+    this.handshakeAckDropSince = -1;
+    this.handshakeAckDropFrame = 0;
   }
 
   get retransmissions(): number {

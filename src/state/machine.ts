@@ -9,6 +9,10 @@
  * receiver's move on a FIN is taken when the receiver acknowledges that FIN
  * (its own ACK proves it arrived), and a side that retransmits its FIN after
  * we saw it acknowledged proves the ACK was lost, which undoes the move.
+ * Likewise a SYN-ACK's receiver moves to ESTABLISHED as it arrives, marked
+ * inferred until its own ACK proves the arrival, and a listener that sends
+ * its SYN-ACK again after the handshake's ACK proves it did not take that
+ * ACK (its accept queue was full): it goes back to SYN_RECV.
  */
 import { ACK, FIN, RST, SYN } from '../decode/packet.js';
 import type { Side } from '../records.js';
@@ -99,13 +103,15 @@ export class ConnectionMachine {
       return;
     }
     if (s.flags & SYN) this.onSyn(from, to, s, out);
-    else if (snd.state === 'UNKNOWN' && s.flags & ACK) this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
+    // A side of unknown state, or a listener known to have dropped the handshake's ACK, sending anything but a SYN has a full socket.
+    else if ((snd.state === 'UNKNOWN' || (snd.state === 'SYN_RECV' && snd.handshakeAckDrops > 0)) && s.flags & ACK) {
+      this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
+    }
 
     this.trackSequence(snd, s, out);
     if (s.flags & ACK) this.onAck(from, to, s);
     if (s.flags & FIN) this.onFin(from, s, out);
     this.trackWindow(snd, s);
-    void rcv;
   }
 
   private onSyn(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
@@ -128,12 +134,22 @@ export class ConnectionMachine {
         case 'SYN_SENT': // simultaneous open: SYN_SENT -> SYN_RECV on receiving the peer's SYN, then sends SYN-ACK
           this.move(from, 'SYN_RECV', 'sent SYN-ACK', s.ts, s.frame);
           break;
+        case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was not taken (accept queue full)
+          if (out.retransmission) {
+            this.handshakeAckDropped(snd, s);
+            this.move(from, 'SYN_RECV', 'retransmitted SYN-ACK: handshake ACK dropped', s.ts, s.frame, true);
+          }
+          break;
+        case 'SYN_RECV': // sent again after the ACK it already dropped, which the peer repeats: dropped once more
+          if (out.retransmission && snd.handshakeAckDrops > 0) this.handshakeAckDropped(snd, s);
+          break;
         default:
           break;
       }
-      // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges.
+      // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges: inferred until the peer's ACK proves it arrived.
       if ((rcv.state === 'SYN_SENT' || rcv.state === 'SYN_RECV') && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
-        this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame);
+        this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame, true);
+        rcv.unconfirmedEstablished = this.log.length - 1;
       }
     } else {
       snd.sentSyn = true;
@@ -142,6 +158,12 @@ export class ConnectionMachine {
       // Simultaneous open: a SYN_SENT side receiving a SYN goes SYN_RECV.
       if (rcv.state === 'SYN_SENT' && rcv.hasIsn) this.move(to, 'SYN_RECV', 'received SYN', s.ts, s.frame);
     }
+  }
+
+  private handshakeAckDropped(listener: Endpoint, s: Segment): void {
+    if (listener.handshakeAckDrops++ > 0) return;
+    listener.handshakeAckDropSince = s.ts;
+    listener.handshakeAckDropFrame = s.frame;
   }
 
   private onRst(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
@@ -202,10 +224,16 @@ export class ConnectionMachine {
   private onAck(from: Side, to: Side, s: Segment): void {
     const snd = this.endpoint(from);
     const rcv = this.endpoint(to);
-    // The handshake's last ACK reaches the SYN_RECV side.
-    if (rcv.state === 'SYN_RECV' && rcv.hasIsn && seqGe(s.ack, seqAdd(rcv.isn, 1)) && !(s.flags & SYN)) {
+    const acksPeerSyn = rcv.hasIsn && seqGe(s.ack, seqAdd(rcv.isn, 1)) && !(s.flags & SYN);
+    // Our ACK of the peer's SYN-ACK proves our move to ESTABLISHED on it.
+    if (snd.unconfirmedEstablished >= 0 && acksPeerSyn) {
+      this.log.confirm(snd.unconfirmedEstablished);
+      snd.unconfirmedEstablished = -1;
+    }
+    // The handshake's last ACK reaches the SYN_RECV side, unless that side showed it drops them.
+    if (rcv.state === 'SYN_RECV' && acksPeerSyn) {
       this.handshakeAcked = true;
-      this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
+      if (rcv.handshakeAckDrops === 0) this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
     }
     // Our FIN acknowledged by the peer.
     // Once a retransmission proved that ACKs of our FIN are lost on the way, a later one on the wire proves nothing.

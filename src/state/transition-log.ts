@@ -6,17 +6,18 @@
  *
  * Per transition: the time (rounded to the microsecond), the frame (0: none,
  * as for timers) and a code: side (bit 0), from (bits 1-4), to (bits 5-8),
- * cause (bits 9-12), inferred (bit 13).
+ * cause (bits 9-13), inferred (bit 14).
  */
 import type { Side, Transition } from '../records.js';
 import { TCP_STATES, type TcpState } from './states.js';
 
-/** Why a state changed: a closed list, so a transition's cause fits in four bits. */
+/** Why a state changed: a closed list, so a transition's cause fits in five bits. */
 export const CAUSES = [
   'sent SYN',
   'received SYN',
   'sent SYN-ACK',
   'received SYN-ACK',
+  'retransmitted SYN-ACK: handshake ACK dropped',
   'received ACK of SYN',
   'sent FIN',
   'received FIN',
@@ -27,11 +28,10 @@ export const CAUSES = [
   'seen sending on an open connection',
   'TIME_WAIT expired',
   'TIME_WAIT ended by a new SYN',
-  'closed without FIN',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 
-export const INFERRED_BIT = 1 << 13;
+export const INFERRED_BIT = 1 << 14;
 const FIELDS = 3;
 /** Room for a handshake: what an open connection holds; a closing one grows the log, and a recycled lifecycle keeps the room it grew. */
 const INITIAL_TRANSITIONS = 4;
@@ -59,6 +59,13 @@ export class TransitionLog {
 
   clear(): void {
     this.length = 0;
+  }
+
+  /** Transition `i` turned out to be seen after all: the endpoint's own packet proved it. */
+  confirm(i: number): void {
+    const at = i * FIELDS + 2;
+    const code = this.data[at]!;
+    if (code & INFERRED_BIT) this.data[at] = code - INFERRED_BIT;
   }
 
   /** Time of transition `i`, rounded to the microsecond. */
@@ -89,7 +96,7 @@ export function transitionCode(side: Side, from: TcpState, to: TcpState, cause: 
 export const codeSide = (code: number): Side => (code & 1 ? 'server' : 'client');
 export const codeFrom = (code: number): TcpState => TCP_STATES[(code >> 1) & 15]!;
 export const codeTo = (code: number): TcpState => TCP_STATES[(code >> 5) & 15]!;
-export const codeCause = (code: number): Cause => CAUSES[(code >> 9) & 15]!;
+export const codeCause = (code: number): Cause => CAUSES[(code >> 9) & 31]!;
 
 /** The transitions as the contract's objects. */
 export function transitionsOf(log: TransitionLogView): Transition[] {

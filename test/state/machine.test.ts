@@ -3,7 +3,7 @@
  * kernel capture cannot order on demand (crossing FINs, out-of-window RSTs).
  */
 import test from 'ava';
-import { ACK, FIN, PacketKind, PacketView, RST, SYN } from '../../src/decode/packet.js';
+import { ACK, FIN, PacketKind, PacketView, PSH, RST, SYN } from '../../src/decode/packet.js';
 import { formatIpv6 } from '../../src/flow/address.js';
 import { toConnectionRecord } from '../../src/flow/lifecycle.js';
 import { FlowTracker } from '../../src/flow/tracker.js';
@@ -280,4 +280,49 @@ test('beyond --max-live a connection already over (waiting out TIME_WAIT) goes b
   t.false(closed.open_at_end);
   t.is(records.find((r) => r.client.endsWith(':40001'))!.packets, 3, 'the idle open connection was kept whole');
   t.is(records.indexOf(closed), 0, 'and the closed one went out first');
+});
+
+test('a SYN-ACK moves its receiver to ESTABLISHED as inferred until the receiver acknowledges it', (t) => {
+  const answered = run([...handshake()]).records[0]!;
+  t.falsy(answered.transitions.find((x) => x.side === 'client' && x.to === 'ESTABLISHED')!.inferred, 'the client\'s ACK proves it');
+  const silent = run([
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 0.001 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 1.001 },
+  ]).records[0]!;
+  t.is(silent.client_state, 'ESTABLISHED');
+  t.true(silent.transitions.find((x) => x.side === 'client' && x.to === 'ESTABLISHED')!.inferred, 'never acknowledged: a spoofed source, or ACKs lost before the capture');
+  t.truthy(silent.anomalies.find((a) => a.code === 'half_open' && !a.ack_dropped));
+});
+
+test('a SYN-ACK sent again after the handshake ACK puts the listener back in SYN_RECV until it sends anything else', (t) => {
+  const overflow = [
+    ...handshake(),
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 1 }, // the ACK was not taken: accept queue full
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 1.001 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 3 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 3.001 },
+  ] satisfies Seg[];
+  const stuck = run(overflow).records[0]!;
+  t.is(stuck.client_state, 'ESTABLISHED');
+  t.is(stuck.server_state, 'SYN_RECV', 'ACKs after a proven drop prove nothing');
+  const back = stuck.transitions.find((x) => x.side === 'server' && x.cause === 'retransmitted SYN-ACK: handshake ACK dropped')!;
+  t.is(back.to, 'SYN_RECV');
+  t.true(back.inferred);
+  const a = stuck.anomalies.find((x) => x.code === 'half_open')!;
+  t.true(a.ack_dropped);
+  t.is(a.since, 1001);
+  t.regex(a.detail, /2 more time/);
+  const accepted = run([...overflow, { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 1, len: 5, t: 4 }]).records[0]!;
+  t.is(accepted.server_state, 'ESTABLISHED', 'the server sending data has a full socket');
+  t.is(accepted.anomalies.find((x) => x.code === 'half_open')!.duration, 3, 'SYN_RECV from the first drop until then');
+});
+
+test('an unanswered SYN is flagged once it waited --stuck-after or was retransmitted, not when the capture just ends', (t) => {
+  const justEnded = run([{ from: 'c', flags: SYN, seq: CISN, t: 0 }, { from: 'c', flags: ACK, seq: 1, t: 0.5, port: 40001 }]).records;
+  t.falsy(justEnded.find((r) => r.client.endsWith(':40000'))!.anomalies.find((a) => a.code === 'syn_unanswered'));
+  const retransmitted = run([{ from: 'c', flags: SYN, seq: CISN, t: 0 }, { from: 'c', flags: SYN, seq: CISN, t: 1 }]).records[0]!;
+  t.truthy(retransmitted.anomalies.find((a) => a.code === 'syn_unanswered'));
+  const waited = run([{ from: 'c', flags: SYN, seq: CISN, t: 0 }, { from: 'c', flags: ACK, seq: 1, t: 12, port: 40001 }], { stuckAfter: 10 }).records;
+  t.truthy(waited.find((r) => r.client.endsWith(':40000'))!.anomalies.find((a) => a.code === 'syn_unanswered'));
 });
