@@ -14,6 +14,7 @@ usage: client.py ADDR PORT COUNT PAUSE MODE
   MODE bindclose:PORT - from a fixed source port: request, read the echo, close first
   MODE simclose - request, read the echo, then on SIGUSR1 shutdown(SHUT_WR), read to the end and close
   MODE overlap - after 1 s send 100 bytes, after 1 s more 60 bytes, then close first (segments to forge against)
+  MODE request - send a request, shutdown(SHUT_WR) at once, read the answer to its end, close (a half-close)
 """
 import signal, socket, struct, sys, time
 
@@ -64,6 +65,13 @@ for i in range(count):
         time.sleep(1)
         s.sendall(b'C' * 60)
         time.sleep(0.5)
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(4096):
+            pass
+        s.close()
+        continue
+    if mode == 'request':
+        s.sendall(b'GET /report\n')
         s.shutdown(socket.SHUT_WR)
         while s.recv(4096):
             pass

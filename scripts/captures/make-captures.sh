@@ -125,6 +125,13 @@ scenario_half_open_syn_recv() {
   cleanup
 }
 
+# half-close-stream: the client sends its request and shuts down its side at once; the
+# server streams its answer for 6 s from CLOSE_WAIT, then closes. Normal TCP: nothing is
+# stuck while data flows to the half-closed side.
+scenario_half_close_stream() {
+  run half-close-stream "10.77.0.2 8080 stream 1" "10.77.0.2 8080 1 0 request" 8
+}
+
 # accept-queue-overflow: a listener with a backlog of 4 that never accepts; its accept
 # queue holds five connections. Four connect normally. Three more get their SYN-ACK
 # while their handshake ACKs are held back for a moment (the request queue then holds
@@ -357,7 +364,7 @@ scenario_server_time_wait() {
   run server-time-wait  "10.77.0.2 8080 closefirst 150" "10.77.0.2 8080 150 0 wait" 5
 }
 
-ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow"
+ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow half-close-stream"
 
 # No names: every scenario. Names: only those, every other file left as it is.
 for name in ${*:-$ALL}; do

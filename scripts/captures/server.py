@@ -8,6 +8,7 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE noread  - accept with a small receive buffer and never read (zero window)
   MODE simclose - echo until SIGUSR1, then shutdown(SHUT_WR), read to the end and close
   MODE noaccept - listen with a backlog of 4 and never accept: the accept queue fills (it holds 5)
+  MODE stream  - read the request to the client's FIN, then send 1 KiB every 0.5 s for 6 s, then close
 """
 import signal, socket, sys, time
 
@@ -34,6 +35,14 @@ for _ in range(count):
         c.sendall(c.recv(4096))
         while c.recv(4096):
             pass
+        c.close()
+        continue
+    if mode == 'stream':
+        while c.recv(4096):
+            pass
+        for _ in range(12):
+            c.sendall(b'r' * 1024)
+            time.sleep(0.5)
         c.close()
         continue
     if mode == 'closefirst':

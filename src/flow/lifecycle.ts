@@ -271,9 +271,16 @@ export class Lifecycle {
     return endTs;
   }
 
-  /** Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that lasted `stuckAfter` or longer. */
+  /**
+   * Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that went
+   * `stuckAfter` or longer without progress. In a half-close, data the
+   * CLOSE_WAIT side still sends is progress for both of its ends: an answer
+   * streamed after the client's FIN is no leak.
+   */
   private stuckAnomalies(list: Anomaly[], side: Side, endTs: number, stuckAfter: number): void {
     const log = this.machine.log;
+    const own = this.machine.endpoint(side);
+    const peer = this.machine.endpoint(side === 'client' ? 'server' : 'client');
     for (let i = 0; i < log.length; i++) {
       const code = log.code(i);
       if (codeSide(code) !== side) continue;
@@ -291,9 +298,11 @@ export class Lifecycle {
         }
       }
       const since = log.ts(i);
-      if (until - since >= stuckAfter) {
-        addAnomaly(list, stuck, side, since, until, `${state} for ${(until - since).toFixed(1)} s${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
-      }
+      const progress = state === 'CLOSE_WAIT' ? own.lastNewDataTs : state === 'FIN_WAIT2' ? peer.lastNewDataTs : -1;
+      const quietSince = progress > since ? Math.min(progress, until) : since;
+      if (until - quietSince < stuckAfter) continue;
+      const quiet = quietSince > since ? `, the last ${(until - quietSince).toFixed(1)} s without data` : '';
+      addAnomaly(list, stuck, side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
     }
   }
 

@@ -31,6 +31,8 @@ export interface Aggregate {
   lastTs: number;
   /** Longest wait, for stuck states. */
   longest: number;
+  /** Connections still in the stuck state at the end of the capture. */
+  atEnd: number;
   sources: Set<string>;
   ports: Set<number>;
   examples: FindingExample[];
@@ -39,7 +41,7 @@ export interface Aggregate {
 interface Rule {
   code: FindingCode;
   /** Which endpoint a matching connection counts toward, or undefined when it does not match. */
-  match(c: ConnectionSummary, log: TransitionLogView): { endpoint: string; wait?: number } | undefined;
+  match(c: ConnectionSummary, log: TransitionLogView): { endpoint: string; wait?: number; atEnd?: boolean } | undefined;
   minCount: number;
   severity(a: Aggregate): Severity;
   summary(a: Aggregate): string;
@@ -61,10 +63,13 @@ function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'ser
       const a = anomaly(c, anomalyCode, side === 'either' ? undefined : side);
       if (!a) return undefined;
       // Listeners by ip:port, clients by ip: a client's ephemeral ports change with every connection.
-      return { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration };
+      return { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration, atEnd: (a.side === 'server' ? c.server_state : c.client_state) === state };
     },
     severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
-    summary: (a) => `${a.endpoint} holds ${a.count} connection(s) in ${state}, the longest for ${minutes(a.longest)}; ${what}`,
+    summary: (a) =>
+      a.atEnd === a.count
+        ? `${a.endpoint} holds ${a.count} connection(s) in ${state} at the end of the capture, the longest for ${minutes(a.longest)}; ${what}`
+        : `${a.endpoint} had ${a.count} connection(s) stuck in ${state} (${a.atEnd} still there at the end of the capture), the longest for ${minutes(a.longest)}; ${what}`,
   };
 }
 
@@ -155,13 +160,14 @@ export class FindingsAggregator {
       const byEndpoint = this.aggregates.get(rule.code)!;
       let a = byEndpoint.get(hit.endpoint);
       if (!a) {
-        a = { code: rule.code, endpoint: hit.endpoint, count: 0, total: 0, firstTs: c.first_ts, lastTs: c.last_ts, longest: 0, sources: new Set(), ports: new Set(), examples: [] };
+        a = { code: rule.code, endpoint: hit.endpoint, count: 0, total: 0, firstTs: c.first_ts, lastTs: c.last_ts, longest: 0, atEnd: 0, sources: new Set(), ports: new Set(), examples: [] };
         byEndpoint.set(hit.endpoint, a);
       }
       a.count++;
       a.firstTs = Math.min(a.firstTs, c.first_ts);
       a.lastTs = Math.max(a.lastTs, c.last_ts);
       a.longest = Math.max(a.longest, hit.wait ?? 0);
+      if (hit.atEnd) a.atEnd++;
       clientIp ??= ipOf(c.client);
       if (a.sources.size < MAX_SOURCES) a.sources.add(clientIp);
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
@@ -191,6 +197,7 @@ export class FindingsAggregator {
       a.firstTs = Math.min(a.firstTs, other.firstTs);
       a.lastTs = Math.max(a.lastTs, other.lastTs);
       a.longest = Math.max(a.longest, other.longest);
+      a.atEnd += other.atEnd;
       for (const source of other.sources) if (a.sources.size < MAX_SOURCES) a.sources.add(source);
       for (const port of other.ports) a.ports.add(port);
       a.examples = [...a.examples, ...other.examples].sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES);
@@ -207,7 +214,7 @@ export class FindingsAggregator {
       if (list.length < SCAN_PORTS) continue;
       merged.push({
         code: 'service_unreachable', endpoint: host, count: list.reduce((n, a) => n + a.count, 0), total: 0,
-        firstTs: Math.min(...list.map((a) => a.firstTs)), lastTs: Math.max(...list.map((a) => a.lastTs)), longest: 0,
+        firstTs: Math.min(...list.map((a) => a.firstTs)), lastTs: Math.max(...list.map((a) => a.lastTs)), longest: 0, atEnd: 0,
         sources: new Set(list.flatMap((a) => [...a.sources])), ports: new Set(list.map((a) => Number(a.endpoint.slice(a.endpoint.lastIndexOf(':') + 1)))),
         examples: list.flatMap((a) => a.examples).sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES),
       });

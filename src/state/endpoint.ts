@@ -36,6 +36,8 @@ export class Endpoint {
   sentData = false;
   sentPackets = 0;
   payloadBytes = 0;
+  /** When we last sent bytes never sent before (-1: never): progress for a half-closed connection. */
+  lastNewDataTs = -1;
 
   synRetransmits = 0;
   finRetransmits = 0;
@@ -75,6 +77,7 @@ export class Endpoint {
     this.sentData = false;
     this.sentPackets = 0;
     this.payloadBytes = 0;
+    this.lastNewDataTs = -1;
     this.synRetransmits = 0;
     this.finRetransmits = 0;
     this.dataRetransmits = 0;

@@ -202,6 +202,7 @@ export class ConnectionMachine {
   private trackSequence(snd: Endpoint, s: Segment, out: SegmentOutcome): void {
     const span = s.len + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);
     const end = seqAdd(s.seq, span);
+    if (s.len > 0 && (!snd.hasSndNxt || seqDiff(end, snd.sndNxt) > 0)) snd.lastNewDataTs = s.ts;
     if (!snd.hasSndNxt) {
       snd.sndNxt = end;
       snd.hasSndNxt = true;
