@@ -136,8 +136,10 @@ export async function runPipelineTo(
   const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
   const statesAtEnd: Partial<Record<TcpState, number>> = {};
   let connections = 0;
+  let oneSided = 0;
   const onConnection: ConnectionSink = (summary, log) => {
     connections++;
+    if (isOneSided(summary)) oneSided++;
     statesAtEnd[summary.client_state] = (statesAtEnd[summary.client_state] ?? 0) + 1;
     statesAtEnd[summary.server_state] = (statesAtEnd[summary.server_state] ?? 0) + 1;
     findings?.add(summary, log);
@@ -231,13 +233,29 @@ export async function runPipelineTo(
     unknown_link: counts.unknownLink,
     duplicate_copies: counts.duplicates,
     evicted_connections: tracker.evicted,
+    one_sided_connections: oneSided,
   };
   if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
-  if (tracker.evicted > 0) {
-    summary.warnings.push(`live-connection limit (${options.maxLive ?? DEFAULTS.maxLive}) reached: ${tracker.evicted} idle connections were reported early`);
-  }
+  summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));
   output.summary(summary);
   return summary;
+}
+
+/** Seen in one direction only: one side sent no packet the capture holds, yet its bytes were acknowledged. */
+export function isOneSided(c: ConnectionSummary): boolean {
+  return (c.client_packets === 0 || c.server_packets === 0) && c.missed_bytes > 0;
+}
+
+/** Warnings from the connection counts of a summary (one run, or the sum of --jobs shards). */
+export function connectionWarnings(counts: Record<string, number>, maxLive: string): string[] {
+  const warnings: string[] = [];
+  const evicted = counts.evicted_connections ?? 0;
+  const oneSided = counts.one_sided_connections ?? 0;
+  if (evicted > 0) warnings.push(`live-connection limit (${maxLive}) reached: ${evicted} idle connections were reported early`);
+  if (oneSided > 0) {
+    warnings.push(`${oneSided} connection(s) were captured in one direction only (asymmetric routing, or a capture filter on one direction): the unseen side's states are inferred, and no wait on it is judged`);
+  }
+  return warnings;
 }
 
 /**

@@ -71,9 +71,18 @@ export interface ConnectionSummary {
   first_frame: number;
   last_frame: number;
   packets: number;
-  /** Payload bytes sent by each side. */
+  /** Packets and payload bytes sent by each side, as captured. */
+  client_packets: number;
+  server_packets: number;
   client_bytes: number;
   server_bytes: number;
+  /**
+   * Bytes one side acknowledged that the capture never saw the other send
+   * (Zeek's missed_bytes): packets lost by the capture, or a direction not
+   * captured at all. With a side's packet count at 0, the connection was
+   * captured in one direction only.
+   */
+  missed_bytes: number;
   opening: Opening;
   closing: Closing;
   active_closer: ActiveCloser;

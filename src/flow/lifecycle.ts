@@ -196,8 +196,11 @@ export class Lifecycle {
       first_frame: this.firstFrame,
       last_frame: this.lastFrame,
       packets: this.packets,
+      client_packets: m.client.sentPackets,
+      server_packets: m.server.sentPackets,
       client_bytes: m.client.payloadBytes,
       server_bytes: m.server.payloadBytes,
+      missed_bytes: m.client.missedBytes + m.server.missedBytes,
       opening: this.opening(),
       closing: this.closing(),
       active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
@@ -236,9 +239,11 @@ export class Lifecycle {
     const list: Anomaly[] = [];
     const c = m.client;
     const s = m.server;
+    // A side whose packets the capture lacks while its bytes were acknowledged: every wait on it is unobservable.
+    const oneSided = (c.sentPackets === 0 && c.missedBytes > 0) || (s.sentPackets === 0 && s.missedBytes > 0);
     // An unanswered handshake is flagged once it waited --stuck-after, or once its sender's own timer
     // retransmitted: a capture that ends just after a SYN is no failure.
-    if (m.sawSyn && !m.sawSynAck && !m.rejected && s.sentPackets === 0 && (c.synRetransmits > 0 || endTs - this.firstTs >= limits.stuckAfter)) {
+    if (!oneSided && m.sawSyn && c.state === 'SYN_SENT' && !m.rejected && s.sentPackets === 0 && (c.synRetransmits > 0 || endTs - this.firstTs >= limits.stuckAfter)) {
       addAnomaly(list, 'syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
     }
     if (m.rejected) addAnomaly(list, 'syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
@@ -247,11 +252,11 @@ export class Lifecycle {
         `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
         s.handshakeAckDropFrame);
       a.ack_dropped = true;
-    } else if (s.sentSynAck && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || endTs - s.since >= limits.stuckAfter)) {
+    } else if (!oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || endTs - s.since >= limits.stuckAfter)) {
       addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
     }
     // No wait can have lasted longer than the lifecycle itself: most are far shorter than stuckAfter.
-    if (endTs - this.firstTs >= limits.stuckAfter) {
+    if (!oneSided && endTs - this.firstTs >= limits.stuckAfter) {
       this.stuckAnomalies(list, 'client', endTs, limits.stuckAfter);
       this.stuckAnomalies(list, 'server', endTs, limits.stuckAfter);
     }

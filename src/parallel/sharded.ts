@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DEFAULTS, orderInputs, validateInputs, type AnalyzeOptions } from '../analyze.js';
+import { connectionWarnings, DEFAULTS, orderInputs, validateInputs, type AnalyzeOptions } from '../analyze.js';
 import { CaptureError, type CaptureErrorKind } from '../capture/frame.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
@@ -146,20 +146,20 @@ function mergeSummaries(shards: SummaryRecord[], maxLive: number): SummaryRecord
   const first = shards[0]!;
   const statesAtEnd: Partial<Record<TcpState, number>> = {};
   let connections = 0;
-  let evicted = 0;
+  const connectionCounts = { evicted_connections: 0, one_sided_connections: 0 };
   for (const s of shards) {
     connections += s.connections;
-    evicted += s.counts.evicted_connections ?? 0;
+    for (const key of Object.keys(connectionCounts) as (keyof typeof connectionCounts)[]) connectionCounts[key] += s.counts[key] ?? 0;
     for (const [state, n] of Object.entries(s.states_at_end) as [TcpState, number][]) statesAtEnd[state] = (statesAtEnd[state] ?? 0) + n;
   }
-  const warnings = first.warnings.filter((w) => !w.startsWith('live-connection limit'));
-  if (evicted > 0) warnings.push(`live-connection limit (${maxLive}, split over ${shards.length} shards) reached: ${evicted} idle connections were reported early`);
+  const counts = { ...first.counts, ...connectionCounts };
+  const shardWarnings = new Set(shards.flatMap((s) => connectionWarnings(s.counts, `${Math.ceil(maxLive / shards.length)}`)));
   return {
     ...first,
     connections,
     states_at_end: statesAtEnd,
     findings: 0,
-    counts: { ...first.counts, evicted_connections: evicted },
-    warnings,
+    counts,
+    warnings: [...first.warnings.filter((w) => !shardWarnings.has(w)), ...connectionWarnings(counts, `${maxLive}, split over ${shards.length} shards`)],
   };
 }

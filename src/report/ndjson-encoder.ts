@@ -61,8 +61,11 @@ const K = {
   firstFrame: ascii(',"first_frame":'),
   lastFrame: ascii(',"last_frame":'),
   packets: ascii(',"packets":'),
+  clientPackets: ascii(',"client_packets":'),
+  serverPackets: ascii(',"server_packets":'),
   clientBytes: ascii(',"client_bytes":'),
   serverBytes: ascii(',"server_bytes":'),
+  missedBytes: ascii(',"missed_bytes":'),
   noActiveCloser: ascii(',"active_closer":null'),
   openedBefore: ascii(',"open_at_start":true'),
   openedInCapture: ascii(',"open_at_start":false'),
@@ -175,10 +178,16 @@ export class NdjsonEncoder {
     this.number(c.last_frame);
     this.raw(K.packets);
     this.number(c.packets);
+    this.raw(K.clientPackets);
+    this.number(c.client_packets);
+    this.raw(K.serverPackets);
+    this.number(c.server_packets);
     this.raw(K.clientBytes);
     this.number(c.client_bytes);
     this.raw(K.serverBytes);
     this.number(c.server_bytes);
+    this.raw(K.missedBytes);
+    this.number(c.missed_bytes);
     this.field(F.opening, c.opening);
     this.field(F.closing, c.closing);
     if (c.active_closer === null) this.raw(K.noActiveCloser);

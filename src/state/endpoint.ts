@@ -36,6 +36,8 @@ export class Endpoint {
   sentData = false;
   sentPackets = 0;
   payloadBytes = 0;
+  /** Bytes the peer acknowledged that the capture never saw us send (Zeek's missed_bytes). */
+  missedBytes = 0;
   /** When we last sent bytes never sent before (-1: never): progress for a half-closed connection. */
   lastNewDataTs = -1;
 
@@ -77,6 +79,7 @@ export class Endpoint {
     this.sentData = false;
     this.sentPackets = 0;
     this.payloadBytes = 0;
+    this.missedBytes = 0;
     this.lastNewDataTs = -1;
     this.synRetransmits = 0;
     this.finRetransmits = 0;

@@ -103,8 +103,10 @@ export class ConnectionMachine {
       return;
     }
     if (s.flags & SYN) this.onSyn(from, to, s, out);
-    // A side of unknown state, or a listener known to have dropped the handshake's ACK, sending anything but a SYN has a full socket.
-    else if ((snd.state === 'UNKNOWN' || (snd.state === 'SYN_RECV' && snd.handshakeAckDrops > 0)) && s.flags & ACK) {
+    // A side of unknown state, or in SYN_SENT or SYN_RECV (which send nothing but SYNs and SYN-ACKs), sending anything but a
+    // SYN has a full socket: the handshake reached it where the capture did not see it.
+    else if ((snd.state === 'UNKNOWN' || snd.state === 'SYN_SENT' || snd.state === 'SYN_RECV') && s.flags & ACK) {
+      if (snd.state === 'SYN_SENT' && !rcv.hasIsn) this.learnPeerStart(rcv, s.ack);
       this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
     }
 
@@ -222,9 +224,28 @@ export class ConnectionMachine {
     }
   }
 
+  /** A SYN-ACK the capture missed: the ACK of it tells where the peer's sequence space begins. */
+  private learnPeerStart(peer: Endpoint, ack: number): void {
+    peer.isn = (ack - 1) >>> 0;
+    peer.hasIsn = true;
+    if (!peer.hasSndNxt) {
+      peer.sndNxt = ack;
+      peer.hasSndNxt = true;
+    }
+  }
+
   private onAck(from: Side, to: Side, s: Segment): void {
     const snd = this.endpoint(from);
     const rcv = this.endpoint(to);
+    // Bytes acknowledged beyond what the peer was seen sending: the capture missed them (one direction not
+    // captured, or packets dropped by the capture). Believed only within our receive window: no forged jump.
+    if (rcv.hasSndNxt && !(s.flags & SYN)) {
+      const gap = seqDiff(s.ack, rcv.sndNxt);
+      if (gap > 0 && gap <= Math.max(snd.window * 2 ** snd.wscale, 65535)) {
+        rcv.missedBytes += gap;
+        rcv.sndNxt = s.ack;
+      }
+    }
     const acksPeerSyn = rcv.hasIsn && seqGe(s.ack, seqAdd(rcv.isn, 1)) && !(s.flags & SYN);
     // Our ACK of the peer's SYN-ACK proves our move to ESTABLISHED on it.
     if (snd.unconfirmedEstablished >= 0 && acksPeerSyn) {

@@ -68,8 +68,11 @@ function crafted(first: number, detail: string, file: string | undefined, extra:
     first_frame: extra,
     last_frame: 4294967295,
     packets: 2 ** 53 - 1,
+    client_packets: 2 ** 53 - 2,
+    server_packets: 1,
     client_bytes: 4294967296,
     server_bytes: 0,
+    missed_bytes: extra,
     opening: 'handshake',
     closing: 'fin',
     active_closer: null,
@@ -84,6 +87,7 @@ function crafted(first: number, detail: string, file: string | undefined, extra:
     anomalies: [
       { code: 'zero_window', side: 'server', since: first, duration: extra, detail, frame: 7 },
       { code: 'retransmissions', side: 'client', since: -extra, duration: 0.1 + 0.2, detail: 'x', count: 3 },
+      { code: 'half_open', side: 'server', since: first, duration: 1, detail: 'dropped', frame: 9, ack_dropped: true },
     ],
     segments: [{ frame: 1, ts: first, from: 'client', flags: 'S', seq: 0, ack: 0, len: 0, win: 65535, retransmission: true }],
   };

@@ -326,3 +326,31 @@ test('an unanswered SYN is flagged once it waited --stuck-after or was retransmi
   const waited = run([{ from: 'c', flags: SYN, seq: CISN, t: 0 }, { from: 'c', flags: ACK, seq: 1, t: 12, port: 40001 }], { stuckAfter: 10 }).records;
   t.truthy(waited.find((r) => r.client.endsWith(':40000'))!.anomalies.find((a) => a.code === 'syn_unanswered'));
 });
+
+test('a client seen sending after its SYN got an answer the capture missed: ESTABLISHED, no syn_unanswered', (t) => {
+  const r = run([
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 0.001 },
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 10, t: 20 },
+  ]).records[0]!;
+  t.is(r.client_state, 'ESTABLISHED');
+  t.true(r.transitions.at(-1)!.inferred);
+  t.falsy(r.anomalies.find((a) => a.code === 'syn_unanswered'));
+});
+
+test('bytes acknowledged but never seen are missed_bytes; a side never seen makes a one-sided connection whose waits are not judged', (t) => {
+  // Only the server's packets were captured: it acknowledges 50 bytes and a FIN it never was seen receiving, then closes.
+  const r = run(
+    [
+      { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 0 },
+      { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 51, t: 0.1 },
+      { from: 's', flags: FIN | ACK, seq: SISN + 1, ack: CISN + 52, t: 0.2 },
+    ],
+    { stuckAfter: 0 },
+  ).records[0]!;
+  t.is(r.client_packets, 0);
+  t.is(r.missed_bytes, 51);
+  t.deepEqual(r.anomalies, [], 'no FIN_WAIT1 stuck, no half-open: the peer that would answer is not in the capture');
+  const gapTooWide = run([...handshake(), { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 1 + 5_000_000, t: 1 }]).records[0]!;
+  t.is(gapTooWide.missed_bytes, 0, 'an acknowledgement beyond the receive window is not believed');
+});
