@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm run bench -- [capture.pcap] [runs]
 // Whole-process timings, alternating runs, on the same capture: our full analysis
-// (NDJSON written to a file), the same on 2 worker threads and on the pcapng copy,
+// (NDJSON written to a file, on tmpfs when /dev/shm exists: the bytes are written,
+// and the disk's writeback throttling does not decide the figure), the same on 2
+// worker threads and on the pcapng copy,
 // our bare reader (the floor), pcap-parser, tshark and tcptrace when installed.
 // Prints median time, packets/s, MB/s, peak memory (GNU time) and the ratios to our
 // bare reader and to tshark. Make the reference capture first (root):
@@ -30,7 +32,8 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const node = process.execPath;
 const cli = path.join(root, 'dist/cli.js');
 const bare = path.join(root, 'scripts/bench/bare-read.mjs');
-const output = path.join(os.tmpdir(), `tcp-lifecycle-bench-${process.pid}.ndjson`);
+const outputDir = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const output = path.join(outputDir, `tcp-lifecycle-bench-${process.pid}.ndjson`);
 const contenders = [
   { name: 'analyze --format ndjson > file', cmd: [node, cli, 'analyze', '--format', 'ndjson', capture], toFile: true, floor: 'bare' },
   { name: 'analyze --jobs 2 --format ndjson > file', cmd: [node, cli, 'analyze', '--jobs', '2', '--format', 'ndjson', capture], toFile: true, floor: 'bare' },
@@ -62,7 +65,7 @@ const tsharkName = contenders.find((c) => c.tshark)?.name;
 const tsharkSecs = tsharkName ? median(samples.get(tsharkName).secs) : undefined;
 let commit = 'unknown';
 try { commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch {}
-console.log(`capture ${capture}: ${packets} packets, ${megabytes.toFixed(1)} MB; NDJSON output ${outputMb.toFixed(0)} MB`);
+console.log(`capture ${capture}: ${packets} packets, ${megabytes.toFixed(1)} MB; NDJSON output ${outputMb.toFixed(0)} MB, written to ${outputDir}`);
 console.log(`commit ${commit}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}; ${runs} alternating runs, medians, whole process`);
 console.log('| reader | time s | packets/s | MB/s | peak MiB | x bare reader | x tshark |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
