@@ -73,6 +73,9 @@ export function renderMarkdown(model: ReportModel): string {
 }
 
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Advice and summaries, escaped, with `code` spans as code. */
+const prose = (t: string) => esc(t).replace(/`([^`]+)`/g, '<code>$1</code>');
+const clock = (t: number) => new Date(t * 1000).toISOString().slice(11, 19);
 const PALETTE: Record<string, string> = { ESTABLISHED: '#2b8a3e', SYN_SENT: '#1971c2', SYN_RECV: '#4dabf7', FIN_WAIT1: '#f08c00', FIN_WAIT2: '#e8590c', CLOSE_WAIT: '#c92a2a', LAST_ACK: '#862e9c', CLOSING: '#5f3dc4', TIME_WAIT: '#868e96', UNKNOWN: '#adb5bd' };
 
 function chartSvg(model: ReportModel): string {
@@ -83,8 +86,11 @@ function chartSvg(model: ReportModel): string {
   const x = (i: number) => pad + ((w - 2 * pad) * i) / Math.max(1, points - 1);
   const y = (v: number) => h - pad - ((h - 2 * pad) * v) / max;
   const lines = series.map(([state, values]) => `<polyline fill="none" stroke="${PALETTE[state] ?? '#000'}" stroke-width="2" points="${values!.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"><title>${state}</title></polyline>`);
-  const legend = series.map(([state], i) => `<text x="${pad + i * 105}" y="14" font-size="11" fill="${PALETTE[state] ?? '#000'}">■ ${state}</text>`);
-  return `<svg class="chart" viewBox="0 0 ${w} ${h}" role="img" aria-label="endpoints per state over time"><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#999"/><text x="2" y="${pad + 4}" font-size="10">${max}</text><text x="2" y="${h - pad}" font-size="10">0</text>${lines.join('')}${legend.join('')}</svg>`;
+  // The legend is HTML, not SVG text: it wraps on a narrow screen instead of running off the chart.
+  const legend = series.map(([state]) => `<li><span style="background:${PALETTE[state] ?? '#000'}"></span>${state}</li>`);
+  const times = model.timeline.times;
+  const axis = times.length ? `<text x="${pad}" y="${h - pad + 16}" font-size="10">${clock(times[0]!)}</text><text x="${w - pad}" y="${h - pad + 16}" font-size="10" text-anchor="end">${clock(times.at(-1)!)} UTC</text>` : '';
+  return `<ul class="legend">${legend.join('')}</ul><svg class="chart" viewBox="0 0 ${w} ${h}" role="img" aria-label="endpoints per state over time"><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#999"/><text x="2" y="${pad + 4}" font-size="10">${max}</text><text x="2" y="${h - pad}" font-size="10">0</text>${axis}${lines.join('')}</svg>`;
 }
 
 function ladderSvg(c: ConnectionRecord): string {
@@ -105,7 +111,7 @@ function ladderSvg(c: ConnectionRecord): string {
 
 export function renderHtml(model: ReportModel): string {
   const s = model.summary;
-  const findings = model.findings.map((f) => `<section class="finding ${f.severity}"><h3><span class="sev">${f.severity}</span> <code>${f.code}</code> on <code>${esc(f.endpoint)}</code></h3><p>${esc(f.summary)}</p><p class="ex">Examples: ${f.examples.map((e) => `${esc(e.id)} (frames ${e.first_frame}-${e.last_frame})`).join(', ')}</p><ul>${f.advice.map((a) => `<li>${esc(a)}</li>`).join('')}</ul></section>`);
+  const findings = model.findings.map((f) => `<section class="finding ${f.severity}"><h3><span class="sev">${f.severity}</span> <code>${f.code}</code> on <code>${esc(f.endpoint)}</code></h3><p>${prose(f.summary)}</p><p class="ex">Examples: ${f.examples.map((e) => `${esc(e.id)} (frames ${e.first_frame}-${e.last_frame})`).join(', ')}</p><ul>${f.advice.map((a) => `<li>${prose(a)}</li>`).join('')}</ul></section>`);
   const flagged = model.flagged.map((c) => `<section class="conn"><h3>${esc(c.id)}: ${esc(c.client)} → ${esc(c.server)}</h3><p>${c.opening}/${c.closing}; client <b>${c.client_state}</b>, server <b>${c.server_state}</b>; frames ${c.first_frame}-${c.last_frame}</p><ul>${c.anomalies.map((a) => `<li><code>${a.code}</code> (${a.side}): ${esc(a.detail)}</li>`).join('')}</ul>${ladderSvg(c)}</section>`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>TCP lifecycle report</title><style>
 body{font:15px/1.45 system-ui,sans-serif;max-width:960px;margin:0 auto;padding:1rem;color:#212529}
@@ -115,6 +121,8 @@ h1{font-size:1.5rem}h2{border-bottom:1px solid #dee2e6;padding-bottom:.2rem;marg
 .sev{text-transform:uppercase;font-size:.8rem;font-weight:700}
 table{border-collapse:collapse}td,th{border:1px solid #dee2e6;padding:.2rem .5rem;text-align:left}
 svg{width:100%;height:auto;background:#fff}code{background:#f1f3f5;padding:0 .2rem}
+.legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;margin:.5rem 0;font-size:.85rem}
+.legend span{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-.1rem}
 @media print{body{max-width:none}.conn{break-inside:avoid}}
 </style></head><body><h1>TCP lifecycle report</h1><p>Capture ${s.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}: ${iso(s.first_ts)} to ${iso(s.last_ts)}; ${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections.</p>
 <h2>Findings (${model.findings.length})</h2>${findings.join('') || '<p>No connection problem found.</p>'}

@@ -34,11 +34,17 @@ test('the HTML report renders in Chromium with no console errors, with its chart
     t.is(await page.locator('svg.chart polyline').count() > 0, true, 'the state chart has lines');
     t.true((await page.locator('svg.ladder').count()) >= 5, 'a ladder per flagged connection');
     t.regex((await page.locator('h3').first().textContent()) ?? '', /close_wait_leak/);
+    t.notRegex((await page.locator('.finding').allTextContents()).join(' '), /`/, 'advice shows code as code, not backticks');
+    t.true((await page.locator('.finding code').count()) >= 3);
+    t.true((await page.locator('ul.legend li').count()) >= 5, 'a legend entry per state drawn');
+    const legendOutside = async (p: typeof page) => p.evaluate(() => [...document.querySelectorAll('ul.legend li')].filter((li) => li.getBoundingClientRect().right > window.innerWidth).length);
+    t.is(await legendOutside(page), 0, 'every legend entry within the page');
     await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: false });
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(pathToFileURL(file).href);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     t.true(overflow <= 1, `readable on a phone: no sideways scroll (${overflow}px)`);
+    t.is(await legendOutside(phone), 0, 'the legend wraps on a phone');
   } finally {
     await browser.close();
   }
