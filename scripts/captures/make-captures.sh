@@ -125,6 +125,24 @@ scenario_half_open_syn_recv() {
   cleanup
 }
 
+# simultaneous-open: both hosts bind a fixed port and connect to each other at once, while
+# both INPUT chains drop pure SYNs for 1.5 s; the retransmitted SYNs then cross, and a
+# side that receives the other's SYN in SYN_SENT goes SYN_RECV (RFC 9293 simultaneous open).
+scenario_simultaneous_open() {
+  setup
+  ip netns exec $CLI iptables -A INPUT -p tcp --syn -j DROP
+  ip netns exec $SRV iptables -A INPUT -p tcp --syn -j DROP
+  start_capture simultaneous-open
+  ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 40001 1 0 bind:40000 &
+  ip netns exec $SRV python3 "$here/client.py" 10.77.0.1 40000 1 0 bind:40001 &
+  sleep 1.5
+  ip netns exec $CLI iptables -F INPUT
+  ip netns exec $SRV iptables -F INPUT
+  sleep 4
+  stop_capture simultaneous-open
+  cleanup
+}
+
 # half-close-stream: the client sends its request and shuts down its side at once; the
 # server streams its answer for 6 s from CLOSE_WAIT, then closes. Normal TCP: nothing is
 # stuck while data flows to the half-closed side.
@@ -364,7 +382,7 @@ scenario_server_time_wait() {
   run server-time-wait  "10.77.0.2 8080 closefirst 150" "10.77.0.2 8080 150 0 wait" 5
 }
 
-ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow half-close-stream"
+ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow half-close-stream simultaneous-open"
 
 # No names: every scenario. Names: only those, every other file left as it is.
 for name in ${*:-$ALL}; do

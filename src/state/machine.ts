@@ -119,9 +119,13 @@ export class ConnectionMachine {
   private onSyn(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
     const snd = this.endpoint(from);
     const rcv = this.endpoint(to);
+    // The same ISN again is a retransmission, but for the SYN-ACK that follows a side's own SYN in a simultaneous open.
+    const firstSynAckAfterOwnSyn = (s.flags & ACK) !== 0 && snd.sentSyn && !snd.sentSynAck;
     if (snd.hasIsn && snd.isn === s.seq) {
-      snd.synRetransmits++;
-      out.retransmission = true;
+      if (!firstSynAckAfterOwnSyn) {
+        snd.synRetransmits++;
+        out.retransmission = true;
+      }
     } else {
       snd.isn = s.seq;
       snd.hasIsn = true;
@@ -133,8 +137,10 @@ export class ConnectionMachine {
       switch (snd.state) {
         case 'CLOSED': // a listener answers a SYN
         case 'UNKNOWN':
-        case 'SYN_SENT': // simultaneous open: SYN_SENT -> SYN_RECV on receiving the peer's SYN, then sends SYN-ACK
           this.move(from, 'SYN_RECV', 'sent SYN-ACK', s.ts, s.frame);
+          break;
+        case 'SYN_SENT': // simultaneous open: its SYN-ACK proves it received the peer's SYN in SYN_SENT
+          this.move(from, 'SYN_RECV', 'received SYN', s.ts, s.frame);
           break;
         case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was not taken (accept queue full)
           if (out.retransmission) {
@@ -149,16 +155,17 @@ export class ConnectionMachine {
           break;
       }
       // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges: inferred until the peer's ACK proves it arrived.
+      // In a simultaneous open the peer is in SYN_RECV, and this SYN-ACK is the handshake's ACK for it.
       if ((rcv.state === 'SYN_SENT' || rcv.state === 'SYN_RECV') && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
+        if (rcv.state === 'SYN_RECV') this.handshakeAcked = true;
         this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame, true);
         rcv.unconfirmedEstablished = this.log.length - 1;
       }
     } else {
       snd.sentSyn = true;
       this.sawSyn = true;
+      // A SYN reaching a SYN_SENT peer (simultaneous open) moves it once its SYN-ACK proves the arrival.
       if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
-      // Simultaneous open: a SYN_SENT side receiving a SYN goes SYN_RECV.
-      if (rcv.state === 'SYN_SENT' && rcv.hasIsn) this.move(to, 'SYN_RECV', 'received SYN', s.ts, s.frame);
     }
   }
 

@@ -354,3 +354,20 @@ test('bytes acknowledged but never seen are missed_bytes; a side never seen make
   const gapTooWide = run([...handshake(), { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 1 + 5_000_000, t: 1 }]).records[0]!;
   t.is(gapTooWide.missed_bytes, 0, 'an acknowledgement beyond the receive window is not believed');
 });
+
+test('a simultaneous open: crossing SYNs, each side SYN_RECV once its SYN-ACK proves the peer\'s SYN arrived, then ESTABLISHED', (t) => {
+  const r = run([
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 's', flags: SYN, seq: SISN, t: 0 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 0.001 },
+    { from: 'c', flags: SYN | ACK, seq: CISN, ack: SISN + 1, t: 0.001 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 1, t: 0.002 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 0.002 },
+  ]).records[0]!;
+  t.is(r.opening, 'handshake');
+  t.is(r.client_state, 'ESTABLISHED');
+  t.is(r.server_state, 'ESTABLISHED');
+  t.deepEqual(r.transitions.filter((x) => x.side === 'server').map((x) => x.to), ['SYN_SENT', 'SYN_RECV', 'ESTABLISHED']);
+  t.falsy(r.anomalies.find((a) => a.code === 'retransmissions'), 'a SYN-ACK with the ISN of the side\'s own SYN is no retransmission');
+  t.falsy(r.anomalies.find((a) => a.code === 'half_open'));
+});
