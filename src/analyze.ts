@@ -25,7 +25,7 @@ export interface AnalyzeOptions {
   maxLive?: number;
   /** Largest capture record accepted, in bytes. */
   maxRecord?: number;
-  /** Keep the first N segments of each connection on its record (for ladder diagrams). */
+  /** Keep N segments of each connection on its record, the first half and the last (for ladder diagrams). */
   keepSegments?: number;
   /** Emit finding records (on by default). */
   findings?: boolean;

@@ -171,8 +171,11 @@ async function* tapSummary(batches: AsyncIterable<OutputRecord[]>, keep: (s: Sum
   }
 }
 
+/** Ladder diagrams of a report: the first 12 segments of a connection and its last 12. */
+const REPORT_SEGMENTS = 24;
+
 async function reportCommand(args: CommonArgs & { format: string; connection: string[] | undefined; output: string | undefined }): Promise<number> {
-  const options = { ...analyzeOptions(args), keepSegments: 64 };
+  const options = { ...analyzeOptions(args), keepSegments: REPORT_SEGMENTS };
   let summary: SummaryRecord | undefined;
   const records = tapSummary(analyzeInBatches(inputsOf(args), options), (s) => (summary = s));
   await runReport(records, {

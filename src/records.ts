@@ -100,7 +100,7 @@ export interface ConnectionSummary {
   /** True when the lifecycle was still open at the end of the capture (the rest may be in a later file). */
   open_at_end: boolean;
   anomalies: Anomaly[];
-  /** The first segments of the lifecycle, only when asked for (`keepSegments`), for ladder diagrams. */
+  /** The first and last segments of the lifecycle, only when asked for (`keepSegments`), for ladder diagrams. */
   segments?: SegmentSummary[];
 }
 
@@ -121,6 +121,8 @@ export interface SegmentSummary {
   win: number;
   /** Set when the segment retransmits data, SYN or FIN already seen. */
   retransmission?: boolean;
+  /** Segments of the connection left out just before this one (the middle of a long connection). */
+  skipped_before?: number;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';

@@ -3,13 +3,14 @@
  * state machine and the counters, and turns them into the contract record.
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
-import type { Anomaly, ConnectionRecord, ConnectionSummary, SegmentSummary, Side } from '../records.js';
+import type { Anomaly, ConnectionRecord, ConnectionSummary, Side } from '../records.js';
 import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
 import type { TcpState } from '../state/states.js';
 import { codeCause, codeFrom, codeSide, codeTo, transitionsOf, type TransitionLogView } from '../state/transition-log.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
+import { SegmentLog } from './segment-log.js';
 
 function stuckCode(state: TcpState): Anomaly['code'] | undefined {
   switch (state) {
@@ -23,13 +24,11 @@ function stuckCode(state: TcpState): Anomaly['code'] | undefined {
 
 export interface LifecycleLimits {
   stuckAfter: number;
-  keepSegments: number;
 }
 
 // Reused across all lifecycles: applying a segment allocates nothing.
 const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1 };
 const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
-const SEGMENT_FIELDS = 9;
 
 /**
  * Lifecycles are recycled: once its record is out, the tracker hands a
@@ -61,12 +60,13 @@ export class Lifecycle {
   packets = 0;
   /** When the previous lifecycle's TIME_WAIT on this 4-tuple began, if this one took over during it (-1: it did not). */
   timeWaitReuseSince = -1;
-  /** The first segments, SEGMENT_FIELDS numbers each (only when asked for, for ladder diagrams). */
-  segmentData: number[] | undefined = undefined;
+  /** The first and last segments, when asked for (ladder diagrams); kept with a recycled lifecycle. */
+  segmentLog: SegmentLog | undefined = undefined;
+  keepsSegments = false;
   file: string | undefined = undefined;
 
   /** Starts the lifecycle at its first packet; every field is set, so a recycled lifecycle is as good as new. */
-  begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined): this {
+  begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined, keepSegments = 0): this {
     this.ipVersion = pkt.ipVersion;
     const c = fromSrc ? pkt.src : pkt.dst;
     const s = fromSrc ? pkt.dst : pkt.src;
@@ -91,7 +91,8 @@ export class Lifecycle {
     this.lastFrame = 0;
     this.packets = 0;
     this.timeWaitReuseSince = -1;
-    this.segmentData = undefined;
+    this.keepsSegments = keepSegments > 0;
+    if (this.keepsSegments) (this.segmentLog ??= new SegmentLog()).reset(keepSegments);
     this.file = file;
     if (pkt.flags & SYN && pkt.flags & ACK) {
       // Picked up at the SYN-ACK: the client's SYN went unseen, so it was in SYN_SENT.
@@ -142,40 +143,24 @@ export class Lifecycle {
     if (f & FIN) this.history.add('F', fromClient);
     if (outcome.retransmission) this.history.add('T', fromClient);
     if (pkt.window === 0 && !(f & (SYN | RST))) this.history.add('W', fromClient);
-    if (limits.keepSegments > 0) this.keepSegment(pkt, fromClient, limits.keepSegments);
+    if (this.keepsSegments) this.keepSegment(pkt, fromClient);
   }
 
-  /** Kept as numbers, SEGMENT_FIELDS per segment, and made into objects only for the record: no object per packet. */
-  private keepSegment(pkt: PacketView, fromClient: boolean, max: number): void {
-    const kept = (this.segmentData ??= []);
-    if (kept.length >= max * SEGMENT_FIELDS) return;
+  /** Sequence numbers relative to each side's ISN, as Wireshark shows them. */
+  private keepSegment(pkt: PacketView, fromClient: boolean): void {
     const own = fromClient ? this.machine.client : this.machine.server;
     const peer = fromClient ? this.machine.server : this.machine.client;
-    kept.push(
+    this.segmentLog!.add(
       pkt.frameNo,
       pkt.ts,
-      fromClient ? 1 : 0,
-      pkt.flags,
       own.hasIsn ? seqDiff(pkt.seq, own.isn) >>> 0 : pkt.seq,
       pkt.flags & ACK ? (peer.hasIsn ? seqDiff(pkt.ack, peer.isn) >>> 0 : pkt.ack) : 0,
       pkt.payloadLen,
       pkt.window,
-      outcome.retransmission ? 1 : 0,
+      pkt.flags,
+      fromClient,
+      outcome.retransmission,
     );
-  }
-
-  private segments(): SegmentSummary[] {
-    const d = this.segmentData!;
-    const out: SegmentSummary[] = [];
-    for (let i = 0; i < d.length; i += SEGMENT_FIELDS) {
-      const s: SegmentSummary = {
-        frame: d[i]!, ts: d[i + 1]!, from: d[i + 2] ? 'client' : 'server', flags: flagText(d[i + 3]!),
-        seq: d[i + 4]!, ack: d[i + 5]!, len: d[i + 6]!, win: d[i + 7]!,
-      };
-      if (d[i + 8]) s.retransmission = true;
-      out.push(s);
-    }
-    return out;
   }
 
   /**
@@ -214,7 +199,7 @@ export class Lifecycle {
       open_at_end: openAtEnd,
       anomalies: this.anomalies(endTs, limits),
     };
-    if (this.segmentData) summary.segments = this.segments();
+    if (this.keepsSegments) summary.segments = this.segmentLog!.toSummaries(flagText);
     return summary;
   }
 

@@ -137,7 +137,7 @@ export class FlowTracker {
 
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
-    const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file);
+    const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments);
     l.hash = hash;
     this.table.insert(hash, l);
     this.linkIdle(l);

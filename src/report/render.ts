@@ -1,6 +1,6 @@
 /** The incident report in text, Markdown and HTML: findings first, then the evidence. */
 import type { ConnectionRecord } from '../records.js';
-import { ladderText } from './ladder.js';
+import { changesBetween, ladderText } from './ladder.js';
 import type { ReportModel } from './model.js';
 import { StatesAt } from './states-at.js';
 
@@ -96,16 +96,23 @@ function chartSvg(model: ReportModel): string {
 function ladderSvg(c: ConnectionRecord): string {
   const segs = c.segments ?? [];
   const rowH = 26, w = 640, lx = 150, rx = 490;
-  const h = 50 + segs.length * rowH;
-  const rows = segs.map((s, i) => {
-    const y = 40 + i * rowH;
+  const rows: string[] = [];
+  let y = 40;
+  segs.forEach((s, i) => {
+    if (s.skipped_before) {
+      const changes = changesBetween(c, segs[i - 1]?.frame ?? 0, s.frame);
+      rows.push(`<text x="${(lx + rx) / 2}" y="${y + 14}" font-size="11" text-anchor="middle" fill="#868e96">⋯ ${s.skipped_before} segment(s) ⋯${changes ? ` ${esc(changes)}` : ''}</text>`);
+      y += rowH;
+    }
     const [x1, x2] = s.from === 'client' ? [lx, rx] : [rx, lx];
     const label = `${s.flags} seq=${s.seq}${s.flags.includes('.') ? ` ack=${s.ack}` : ''}${s.len ? ` len=${s.len}` : ''}`;
     const states = c.transitions.filter((t) => t.frame === s.frame);
-    const left = states.find((t) => t.side === 'client')?.to ?? '';
-    const right = states.find((t) => t.side === 'server')?.to ?? '';
-    return `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH - 8}" stroke="${s.retransmission ? '#c92a2a' : '#333'}" marker-end="url(#arrow)"/><text x="${(lx + rx) / 2}" y="${y + 8}" font-size="11" text-anchor="middle">${esc(label)} #${s.frame}</text><text x="${lx - 8}" y="${y + rowH - 6}" font-size="10" text-anchor="end" fill="#1971c2">${left}</text><text x="${rx + 8}" y="${y + rowH - 6}" font-size="10" fill="#1971c2">${right}</text>`;
+    const left = states.findLast((t) => t.side === 'client')?.to ?? '';
+    const right = states.findLast((t) => t.side === 'server')?.to ?? '';
+    rows.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + rowH - 8}" stroke="${s.retransmission ? '#c92a2a' : '#333'}" marker-end="url(#arrow)"/><text x="${(lx + rx) / 2}" y="${y + 8}" font-size="11" text-anchor="middle">${esc(label)} #${s.frame}</text><text x="${lx - 8}" y="${y + rowH - 6}" font-size="10" text-anchor="end" fill="#1971c2">${left}</text><text x="${rx + 8}" y="${y + rowH - 6}" font-size="10" fill="#1971c2">${right}</text>`);
+    y += rowH;
   });
+  const h = y + 10;
   return `<svg class="ladder" viewBox="0 0 ${w} ${h}" role="img" aria-label="ladder diagram of ${c.id}"><defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs><text x="${lx}" y="18" font-size="12" text-anchor="middle">client ${esc(c.client)}</text><text x="${rx}" y="18" font-size="12" text-anchor="middle">server ${esc(c.server)}</text><line x1="${lx}" y1="26" x2="${lx}" y2="${h}" stroke="#aaa"/><line x1="${rx}" y1="26" x2="${rx}" y2="${h}" stroke="#aaa"/>${rows.join('')}</svg>`;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Decoder } from '../../src/decode/frame-decoder.js';
 import { PacketKind, PacketView, SYN } from '../../src/decode/packet.js';
 import { Lifecycle, toConnectionRecord } from '../../src/flow/lifecycle.js';
+import { SegmentLog } from '../../src/flow/segment-log.js';
 import { FlowTracker } from '../../src/flow/tracker.js';
 import { readCapture } from '../../src/capture/source.js';
 import type { ConnectionRecord } from '../../src/records.js';
@@ -28,6 +29,10 @@ function scramble(o: object, seen = new Set<object>()): void {
     o.push(7777, 7777, 7777);
     return;
   }
+  if (o instanceof SegmentLog) {
+    for (let i = 0; i < 9; i++) o.add(7777, 7777, 7777, 7777, 7777, 7777, 0x12, true, true);
+    return;
+  }
   for (const [key, value] of Object.entries(o)) {
     if (ArrayBuffer.isView(value)) continue;
     if (value !== null && typeof value === 'object') scramble(value as object, seen);
@@ -41,6 +46,10 @@ function primitives(o: object, prefix = '', out: Record<string, unknown> = {}, s
   seen.add(o);
   if (o instanceof TransitionLog) {
     out[`${prefix}entries`] = JSON.stringify(logEntries(o));
+    return out;
+  }
+  if (o instanceof SegmentLog) {
+    out[`${prefix}segments`] = JSON.stringify(o.toSummaries(String));
     return out;
   }
   for (const [key, value] of Object.entries(o)) {
@@ -82,11 +91,12 @@ test('a lifecycle begun again is the lifecycle a new one begins', (t) => {
   pkt.flags = SYN;
   pkt.frameNo = 5;
   pkt.ts = 1000;
-  const used = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap');
-  used.apply(pkt, { stuckAfter: 10, keepSegments: 4 });
+  const used = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);
+  used.apply(pkt, { stuckAfter: 10 });
   scramble(used);
-  used.begin(pkt, true, 'syn', 'a.pcap');
-  t.deepEqual(primitives(used), primitives(new Lifecycle().begin(pkt, true, 'syn', 'a.pcap')));
+  used.begin(pkt, true, 'syn', 'a.pcap', 4);
+  const fresh = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);
+  t.deepEqual(primitives(used), primitives(fresh));
 });
 
 async function records(file: string, recycleLimit: number): Promise<ConnectionRecord[]> {
