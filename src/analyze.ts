@@ -9,7 +9,7 @@ import { firstPacketTime, readCapture, sniffCaptureFile } from './capture/source
 import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
-import { toConnectionRecord } from './flow/lifecycle.js';
+import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
 import { FindingsAggregator } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
@@ -239,11 +239,6 @@ export async function runPipelineTo(
   summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));
   output.summary(summary);
   return summary;
-}
-
-/** Seen in one direction only: one side sent no packet the capture holds, yet its bytes were acknowledged. */
-export function isOneSided(c: ConnectionSummary): boolean {
-  return (c.client_packets === 0 || c.server_packets === 0) && c.missed_bytes > 0;
 }
 
 /** Warnings from the connection counts of a summary (one run, or the sum of --jobs shards). */

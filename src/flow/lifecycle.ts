@@ -197,8 +197,9 @@ export class Lifecycle {
       file: this.file,
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
-      anomalies: this.anomalies(endTs, limits),
+      anomalies: [],
     };
+    this.anomalies(summary.anomalies, endTs, limits, isOneSided(summary));
     if (this.keepsSegments) summary.segments = this.segmentLog!.toSummaries(flagText);
     return summary;
   }
@@ -219,13 +220,12 @@ export class Lifecycle {
     return fins === 2 ? 'fin' : fins === 1 ? 'half' : 'none';
   }
 
-  private anomalies(endTs: number, limits: LifecycleLimits): Anomaly[] {
+  /** Fills `list`; on a one-sided connection every wait on the side the capture lacks is unobservable, so none is judged. */
+  private anomalies(list: Anomaly[], endTs: number, limits: LifecycleLimits, oneSided: boolean): void {
     const m = this.machine;
-    const list: Anomaly[] = [];
+    const log = m.log;
     const c = m.client;
     const s = m.server;
-    // A side whose packets the capture lacks while its bytes were acknowledged: every wait on it is unobservable.
-    const oneSided = (c.sentPackets === 0 && c.missedBytes > 0) || (s.sentPackets === 0 && s.missedBytes > 0);
     // An unanswered handshake is flagged once it waited --stuck-after, or once its sender's own timer
     // retransmitted: a capture that ends just after a SYN is no failure.
     if (!oneSided && m.sawSyn && c.state === 'SYN_SENT' && !m.rejected && s.sentPackets === 0 && (c.synRetransmits > 0 || endTs - this.firstTs >= limits.stuckAfter)) {
@@ -233,9 +233,11 @@ export class Lifecycle {
     }
     if (m.rejected) addAnomaly(list, 'syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
     if (s.handshakeAckDrops > 0) {
-      const a = addAnomaly(list, 'half_open', 'server', s.handshakeAckDropSince, this.leftState('server', 'SYN_RECV', s.handshakeAckDropSince, endTs),
+      const back = s.handshakeAckDropEntry;
+      const left = this.exitIndex('server', 'SYN_RECV', back + 1);
+      const a = addAnomaly(list, 'half_open', 'server', log.ts(back), left < 0 ? endTs : log.ts(left),
         `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
-        s.handshakeAckDropFrame);
+        log.frame(back));
       a.ack_dropped = true;
     } else if (!oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || endTs - s.since >= limits.stuckAfter)) {
       addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
@@ -248,17 +250,16 @@ export class Lifecycle {
     this.sideAnomalies(list, 'client', endTs);
     this.sideAnomalies(list, 'server', endTs);
     if (this.timeWaitReuseSince >= 0) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuseSince, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
-    return list;
   }
 
-  /** When `side`, in `state` at `since`, next left it (`endTs` if it never did). */
-  private leftState(side: Side, state: TcpState, since: number, endTs: number): number {
+  /** The log index of `side`'s first move out of `state` at or after index `from` (-1: it never left). */
+  private exitIndex(side: Side, state: TcpState, from: number): number {
     const log = this.machine.log;
-    for (let i = 0; i < log.length; i++) {
-      const code = log.code(i);
-      if (log.ts(i) >= since && codeSide(code) === side && codeFrom(code) === state) return log.ts(i);
+    for (let j = from; j < log.length; j++) {
+      const code = log.code(j);
+      if (codeSide(code) === side && codeFrom(code) === state) return j;
     }
-    return endTs;
+    return -1;
   }
 
   /**
@@ -277,16 +278,9 @@ export class Lifecycle {
       const state = codeTo(code);
       const stuck = stuckCode(state);
       if (!stuck) continue;
-      let until = endTs;
-      let left = false;
-      for (let j = i + 1; j < log.length; j++) {
-        const next = log.code(j);
-        if (codeSide(next) === side && codeFrom(next) === state) {
-          until = log.ts(j);
-          left = true;
-          break;
-        }
-      }
+      const exit = this.exitIndex(side, state, i + 1);
+      const left = exit >= 0;
+      const until = left ? log.ts(exit) : endTs;
       const since = log.ts(i);
       const progress = state === 'CLOSE_WAIT' ? own.lastNewDataTs : state === 'FIN_WAIT2' ? peer.lastNewDataTs : -1;
       const quietSince = progress > since ? Math.min(progress, until) : since;
@@ -316,6 +310,11 @@ export class Lifecycle {
     }
     return undefined;
   }
+}
+
+/** Seen in one direction only: one side sent no packet the capture holds, yet its bytes were acknowledged. */
+export function isOneSided(c: Pick<ConnectionSummary, 'client_packets' | 'server_packets' | 'missed_bytes'>): boolean {
+  return (c.client_packets === 0 || c.server_packets === 0) && c.missed_bytes > 0;
 }
 
 /** The whole record, for consumers of objects: the summary with the transitions made objects, last. */

@@ -141,11 +141,6 @@ export class NdjsonEncoder {
     if (chunk.buffer.byteLength === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(new Uint8Array(chunk.buffer));
   }
 
-  /** Bytes waiting in the current chunk. */
-  get pending(): number {
-    return this.pos;
-  }
-
   /** Hands the bytes encoded so far to the sink. */
   flush(): void {
     if (this.pos === 0) return;

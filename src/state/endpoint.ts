@@ -54,8 +54,8 @@ export class Endpoint {
   unconfirmedEstablished = -1;
   /** SYN-ACKs we sent again after the peer's handshake ACK: each proves we did not take that ACK (accept queue full). */
   handshakeAckDrops = 0;
-  handshakeAckDropSince = -1;
-  handshakeAckDropFrame = 0;
+  /** Log index of our move back to SYN_RECV on the first of them (-1: none). */
+  handshakeAckDropEntry = -1;
 
   /** Back to a new endpoint in `state`, for a recycled lifecycle (a test compares it with a new one). */
   reset(state: TcpState): void {
@@ -90,8 +90,7 @@ export class Endpoint {
     this.zeroWindowTotal = 0;
     this.unconfirmedEstablished = -1;
     this.handshakeAckDrops = 0;
-    this.handshakeAckDropSince = -1;
-    this.handshakeAckDropFrame = 0;
+    this.handshakeAckDropEntry = -1;
   }
 
   get retransmissions(): number {

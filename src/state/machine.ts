@@ -144,12 +144,12 @@ export class ConnectionMachine {
           break;
         case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was not taken (accept queue full)
           if (out.retransmission) {
-            this.handshakeAckDropped(snd, s);
             this.move(from, 'SYN_RECV', 'retransmitted SYN-ACK: handshake ACK dropped', s.ts, s.frame, true);
+            if (snd.handshakeAckDrops++ === 0) snd.handshakeAckDropEntry = this.log.length - 1;
           }
           break;
         case 'SYN_RECV': // sent again after the ACK it already dropped, which the peer repeats: dropped once more
-          if (out.retransmission && snd.handshakeAckDrops > 0) this.handshakeAckDropped(snd, s);
+          if (out.retransmission && snd.handshakeAckDrops > 0) snd.handshakeAckDrops++;
           break;
         default:
           break;
@@ -167,12 +167,6 @@ export class ConnectionMachine {
       // A SYN reaching a SYN_SENT peer (simultaneous open) moves it once its SYN-ACK proves the arrival.
       if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
     }
-  }
-
-  private handshakeAckDropped(listener: Endpoint, s: Segment): void {
-    if (listener.handshakeAckDrops++ > 0) return;
-    listener.handshakeAckDropSince = s.ts;
-    listener.handshakeAckDropFrame = s.frame;
   }
 
   private onRst(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
