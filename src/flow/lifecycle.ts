@@ -10,6 +10,7 @@ import type { TcpState } from '../state/states.js';
 import { codeCause, codeFrom, codeSide, codeTo, transitionsOf, type TransitionLogView } from '../state/transition-log.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
+import { Link } from './link-list.js';
 import { SegmentLog } from './segment-log.js';
 
 function stuckCode(state: TcpState): Anomaly['code'] | undefined {
@@ -46,13 +47,10 @@ export class Lifecycle {
   clientRule = '';
   /** Its 4-tuple's flow hash, set by the tracker. */
   hash = 0;
-  /** Neighbours in the tracker's list of live lifecycles, least recently active first. */
-  idlePrev: Lifecycle | undefined = undefined;
-  idleNext: Lifecycle | undefined = undefined;
-  /** Neighbours in the tracker's list of lifecycles that look over. */
-  inDone = false;
-  donePrev: Lifecycle | undefined = undefined;
-  doneNext: Lifecycle | undefined = undefined;
+  /** Its place in the tracker's list of live lifecycles, least recently active first. */
+  readonly idleLink = new Link<Lifecycle>(this);
+  /** Its place in the tracker's list of lifecycles that look over. */
+  readonly doneLink = new Link<Lifecycle>(this);
   firstTs = 0;
   lastTs = 0;
   firstFrame = 0;
@@ -80,11 +78,8 @@ export class Lifecycle {
     this.machine.reset(!(pkt.flags & SYN));
     this.history.reset();
     this.hash = 0;
-    this.idlePrev = undefined;
-    this.idleNext = undefined;
-    this.inDone = false;
-    this.donePrev = undefined;
-    this.doneNext = undefined;
+    this.idleLink.reset();
+    this.doneLink.reset();
     this.firstTs = pkt.ts;
     this.lastTs = 0;
     this.firstFrame = pkt.frameNo;

@@ -18,6 +18,7 @@ import type { ConnectionSummary, Side } from '../records.js';
 import type { TransitionLogView } from '../state/transition-log.js';
 import { FlowTable } from './flow-table.js';
 import { Lifecycle } from './lifecycle.js';
+import { LinkList } from './link-list.js';
 
 /** Ten seconds: far beyond any retransmission timeout of a healthy path, short enough to catch a leak in a brief capture. */
 export const DEFAULT_STUCK_AFTER = 10;
@@ -49,16 +50,14 @@ export class FlowTracker {
   private emittedCount = 0;
   private now = -Infinity;
   private readonly recycled: Lifecycle[] = [];
-  /** Every live lifecycle, least recently active first, linked through the lifecycles. */
-  private idleHead: Lifecycle | undefined;
-  private idleTail: Lifecycle | undefined;
+  /** Every live lifecycle, least recently active first. */
+  private readonly idle = new LinkList<Lifecycle>();
   /**
    * Lifecycles that look over, oldest last packet first; each is emitted
    * once TIME_WAIT (or a grace as long) has passed without a packet. A late
    * packet moves it to the tail.
    */
-  private doneHead: Lifecycle | undefined;
-  private doneTail: Lifecycle | undefined;
+  private readonly done = new LinkList<Lifecycle>();
 
   constructor(
     private readonly options: TrackerOptions,
@@ -93,12 +92,9 @@ export class FlowTracker {
       lifecycle = this.begin(hash, pkt, file);
     }
     lifecycle.apply(pkt, this.options);
-    if (lifecycle !== this.idleTail) {
-      this.unlinkIdle(lifecycle);
-      this.linkIdle(lifecycle);
-    }
-    if (lifecycle.inDone) this.unlinkDone(lifecycle);
-    if (lifecycle.finished) this.linkDone(lifecycle);
+    this.idle.moveToEnd(lifecycle.idleLink);
+    this.done.remove(lifecycle.doneLink);
+    if (lifecycle.finished) this.done.push(lifecycle.doneLink);
   }
 
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
@@ -109,8 +105,8 @@ export class FlowTracker {
       this.emitRecord(l, end, !l.finished);
     }
     this.table.clear();
-    this.idleHead = this.idleTail = undefined;
-    this.doneHead = this.doneTail = undefined;
+    this.idle.clear();
+    this.done.clear();
     this.recycled.length = 0;
   }
 
@@ -140,7 +136,7 @@ export class FlowTracker {
     const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments);
     l.hash = hash;
     this.table.insert(hash, l);
-    this.linkIdle(l);
+    this.idle.push(l.idleLink);
     if (this.table.size > this.options.maxLive) this.evictOne(l);
     return l;
   }
@@ -150,7 +146,8 @@ export class FlowTracker {
    * longest (waiting out TIME_WAIT), else the one idle for longest.
    */
   private evictOne(keep: Lifecycle): void {
-    const victim = this.doneHead ?? (this.idleHead !== keep ? this.idleHead : this.idleHead?.idleNext);
+    const oldest = this.idle.head;
+    const victim = this.done.head?.owner ?? (oldest?.owner !== keep ? oldest?.owner : oldest.next?.owner);
     if (!victim) return;
     this.evictedCount++;
     this.retire(victim, this.now, !victim.finished);
@@ -159,8 +156,8 @@ export class FlowTracker {
   /** Removes a lifecycle from the table, emits its record and keeps the lifecycle for reuse. */
   private retire(l: Lifecycle, at: number, openAtEnd: boolean): void {
     if (!this.table.remove(l.hash, l)) return; // already gone
-    this.unlinkIdle(l);
-    if (l.inDone) this.unlinkDone(l);
+    this.idle.remove(l.idleLink);
+    this.done.remove(l.doneLink);
     l.machine.ageTimeWait(at, this.options.timeWait);
     this.emitRecord(l, at, openAtEnd);
     if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);
@@ -174,41 +171,7 @@ export class FlowTracker {
   /** Emits lifecycles that have been over for TIME_WAIT's length of capture time. */
   private sweep(): void {
     const wait = this.options.timeWait;
-    while (this.doneHead && this.doneHead.lastTs + wait <= this.now) this.retire(this.doneHead, this.now, false);
-  }
-
-  private linkIdle(l: Lifecycle): void {
-    l.idlePrev = this.idleTail;
-    l.idleNext = undefined;
-    if (this.idleTail) this.idleTail.idleNext = l;
-    else this.idleHead = l;
-    this.idleTail = l;
-  }
-
-  private unlinkIdle(l: Lifecycle): void {
-    if (l.idlePrev) l.idlePrev.idleNext = l.idleNext;
-    else this.idleHead = l.idleNext;
-    if (l.idleNext) l.idleNext.idlePrev = l.idlePrev;
-    else this.idleTail = l.idlePrev;
-    l.idlePrev = l.idleNext = undefined;
-  }
-
-  private linkDone(l: Lifecycle): void {
-    l.inDone = true;
-    l.donePrev = this.doneTail;
-    l.doneNext = undefined;
-    if (this.doneTail) this.doneTail.doneNext = l;
-    else this.doneHead = l;
-    this.doneTail = l;
-  }
-
-  private unlinkDone(l: Lifecycle): void {
-    if (l.donePrev) l.donePrev.doneNext = l.doneNext;
-    else this.doneHead = l.doneNext;
-    if (l.doneNext) l.doneNext.donePrev = l.donePrev;
-    else this.doneTail = l.donePrev;
-    l.donePrev = l.doneNext = undefined;
-    l.inDone = false;
+    for (let head = this.done.head; head && head.owner.lastTs + wait <= this.now; head = this.done.head) this.retire(head.owner, this.now, false);
   }
 }
 
