@@ -3,25 +3,16 @@
  * plus the project's own extra fields. Reporters, the checker and the library
  * API all speak these types.
  */
+import type { AnomalyCode, FindingCode, Severity } from './rules/codes.js';
 import type { TcpState } from './state/states.js';
+
+export type { AnomalyCode, FindingCode, Severity };
 
 export type Side = 'client' | 'server';
 export type Opening = 'handshake' | 'syn_only' | 'syn_synack' | 'rejected' | 'midstream';
 export type Closing = 'fin' | 'half' | 'rst' | 'none';
 export type ActiveCloser = 'client' | 'server' | 'both' | null;
 
-export type AnomalyCode =
-  | 'syn_unanswered'
-  | 'syn_rejected'
-  | 'half_open'
-  | 'fin_wait1_stuck'
-  | 'fin_wait2_stuck'
-  | 'close_wait_stuck'
-  | 'last_ack_stuck'
-  | 'reset'
-  | 'time_wait_reuse'
-  | 'retransmissions'
-  | 'zero_window';
 
 export interface Transition {
   ts: number;
@@ -125,21 +116,6 @@ export interface SegmentSummary {
   skipped_before?: number;
 }
 
-export type Severity = 'info' | 'warning' | 'critical';
-
-export type FindingCode =
-  | 'close_wait_leak'
-  | 'fin_wait2_pileup'
-  | 'fin_wait1_pileup'
-  | 'last_ack_pileup'
-  | 'time_wait_storm'
-  | 'server_closes_first'
-  | 'syn_flood'
-  | 'accept_queue_overflow'
-  | 'service_unreachable'
-  | 'reset_storm'
-  | 'retransmission_storm'
-  | 'zero_window_stall';
 
 export interface FindingExample {
   id: string;

@@ -62,7 +62,7 @@ export class PcapParser implements RecordParser {
     return PCAP_RECORD_HEADER_BYTES + capLen;
   }
 
-  parse(buf: Uint8Array, off: number, _len: number, fileOffset: number, frame: Frame): boolean {
+  parse(buf: Uint8Array, off: number, _len: number, _fileOffset: number, frame: Frame): boolean {
     if (!this.started) {
       this.parseFileHeader(buf, off);
       return false;

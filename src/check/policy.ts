@@ -9,10 +9,9 @@
  *   "baseline_tolerance": { "default": 0, "retransmissions": "20%" } }
  */
 import { readFileSync } from 'node:fs';
+import { ANOMALY_CODES, FINDING_CODES } from '../rules/codes.js';
 import { TCP_STATES } from '../state/states.js';
 
-export const ANOMALY_CODES = ['syn_unanswered', 'syn_rejected', 'half_open', 'fin_wait1_stuck', 'fin_wait2_stuck', 'close_wait_stuck', 'last_ack_stuck', 'reset', 'time_wait_reuse', 'retransmissions', 'zero_window'] as const;
-export const FINDING_CODES = ['close_wait_leak', 'fin_wait2_pileup', 'fin_wait1_pileup', 'last_ack_pileup', 'time_wait_storm', 'syn_flood', 'service_unreachable', 'reset_storm', 'retransmission_storm', 'zero_window_stall'] as const;
 const CODES = new Set<string>([...ANOMALY_CODES, ...FINDING_CODES]);
 
 export interface Policy {

@@ -116,7 +116,7 @@ export class Lifecycle {
     return (c === 'CLOSED' || c === 'TIME_WAIT') && (s === 'CLOSED' || s === 'TIME_WAIT') && (this.machine.client.sentPackets + this.machine.server.sentPackets > 0);
   }
 
-  apply(pkt: PacketView, limits: LifecycleLimits): void {
+  apply(pkt: PacketView): void {
     const fromClient = this.fromClient(pkt);
     segment.ts = pkt.ts;
     segment.frame = pkt.frameNo;

@@ -91,7 +91,7 @@ export class FlowTracker {
     } else if (!lifecycle) {
       lifecycle = this.begin(hash, pkt, file);
     }
-    lifecycle.apply(pkt, this.options);
+    lifecycle.apply(pkt);
     this.idle.moveToEnd(lifecycle.idleLink);
     this.done.remove(lifecycle.doneLink);
     if (lifecycle.finished) this.done.push(lifecycle.doneLink);

@@ -1,5 +1,6 @@
 /** Everything a report shows, gathered from the record stream with bounded memory. */
 import type { ConnectionRecord, FindingRecord, OutputRecord, SummaryRecord } from '../records.js';
+import { SERIOUS_ANOMALIES } from '../rules/codes.js';
 import { TCP_STATES, type TcpState } from '../state/states.js';
 
 const MAX_FLAGGED = 30;
@@ -7,7 +8,6 @@ const TIMELINE_POINTS = 60;
 /** Events are timed from a day before the first connection's start: a lifecycle ending later may have begun earlier. */
 const BASE_MARGIN = 86_400;
 const STATE_INDEX = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
-const SERIOUS = new Set(['syn_unanswered', 'syn_rejected', 'half_open', 'fin_wait1_stuck', 'fin_wait2_stuck', 'close_wait_stuck', 'last_ack_stuck', 'reset', 'zero_window']);
 
 export interface Timeline {
   times: number[];
@@ -64,7 +64,7 @@ export async function buildReport(batches: AsyncIterable<OutputRecord[]>, connec
         }
         events[n++] = Math.round((t.ts - base) * 1e6) * 256 + STATE_INDEX[t.from] * 16 + STATE_INDEX[t.to];
       }
-      const serious = r.anomalies.some((a) => SERIOUS.has(a.code));
+      const serious = r.anomalies.some((a) => SERIOUS_ANOMALIES.has(a.code));
       if (serious) flaggedTotal++;
       if (wanted.has(r.id) || (serious && flagged.length < MAX_FLAGGED)) flagged.push(r);
       else delete r.segments;

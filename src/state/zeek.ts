@@ -10,7 +10,6 @@ export function zeekConnState(m: ConnectionMachine): string {
   const r = m.server;
   const origSyn = o.sentSyn;
   const respSynAck = r.sentSynAck;
-  const established = origSyn && respSynAck && m.handshakeAcked;
   // Both sides closed with FIN: Zeek's endpoints are both CLOSED, whatever came before or after (a late RST, a missed SYN).
   if (o.sentFin && r.sentFin) return 'SF';
   if (o.sentRst && (!r.sentRst || m.rstBy === 'client')) {

@@ -92,7 +92,7 @@ test('a lifecycle begun again is the lifecycle a new one begins', (t) => {
   pkt.frameNo = 5;
   pkt.ts = 1000;
   const used = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);
-  used.apply(pkt, { stuckAfter: 10 });
+  used.apply(pkt);
   scramble(used);
   used.begin(pkt, true, 'syn', 'a.pcap', 4);
   const fresh = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);

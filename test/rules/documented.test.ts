@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RULES } from '../../src/rules/findings.js';
 import { ADVICE } from '../../src/rules/knowledge.js';
+import { FINDING_CODES } from '../../src/rules/codes.js';
 import { ROOT } from '../helpers/paths.js';
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -22,4 +23,8 @@ test('advice never recommends tcp_tw_recycle: it only warns that it is gone', (t
   }
   t.regex(ADVICE.time_wait_storm.join(' '), /keep-alive/);
   t.regex(ADVICE.time_wait_storm.join(' '), /ip_local_port_range/);
+});
+
+test('the findings table has one rule for each finding code, and nothing else', (t) => {
+  t.deepEqual(RULES.map((r) => r.code).sort(), [...FINDING_CODES].sort());
 });
