@@ -3,25 +3,16 @@
  * state machine and the counters, and turns them into the contract record.
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
-import type { Anomaly, ConnectionRecord, ConnectionSummary, Side } from '../records.js';
+import type { ConnectionRecord, ConnectionSummary } from '../records.js';
+import { judgeAnomalies } from '../rules/anomalies.js';
 import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
-import type { TcpState } from '../state/states.js';
-import { codeCause, codeFrom, codeSide, codeTo, transitionsOf, type TransitionLogView } from '../state/transition-log.js';
+import { isOver } from '../state/states.js';
+import { transitionsOf, type TransitionLogView } from '../state/transition-log.js';
 import { ZeekHistory, zeekConnState } from '../state/zeek.js';
 import { formatEndpoint } from './address.js';
 import { Link } from './link-list.js';
 import { SegmentLog } from './segment-log.js';
-
-function stuckCode(state: TcpState): Anomaly['code'] | undefined {
-  switch (state) {
-    case 'FIN_WAIT1': return 'fin_wait1_stuck';
-    case 'FIN_WAIT2': return 'fin_wait2_stuck';
-    case 'CLOSE_WAIT': return 'close_wait_stuck';
-    case 'LAST_ACK': return 'last_ack_stuck';
-    default: return undefined;
-  }
-}
 
 export interface LifecycleLimits {
   stuckAfter: number;
@@ -89,15 +80,7 @@ export class Lifecycle {
     this.keepsSegments = keepSegments > 0;
     if (this.keepsSegments) (this.segmentLog ??= new SegmentLog()).reset(keepSegments);
     this.file = file;
-    if (pkt.flags & SYN && pkt.flags & ACK) {
-      // Picked up at the SYN-ACK: the client's SYN went unseen, so it was in SYN_SENT.
-      const client = this.machine.client;
-      client.isn = (pkt.ack - 1) >>> 0;
-      client.hasIsn = true;
-      client.sndNxt = pkt.ack;
-      client.hasSndNxt = true;
-      this.machine.move('client', 'SYN_SENT', 'sent SYN', pkt.ts, undefined, true);
-    }
+    if (pkt.flags & SYN && pkt.flags & ACK) this.machine.startAtSynAck(pkt.ack, pkt.ts);
     return this;
   }
 
@@ -111,9 +94,8 @@ export class Lifecycle {
 
   /** Both sides are done: nothing more can happen but a new lifecycle. */
   get finished(): boolean {
-    const c = this.machine.client.state;
-    const s = this.machine.server.state;
-    return (c === 'CLOSED' || c === 'TIME_WAIT') && (s === 'CLOSED' || s === 'TIME_WAIT') && (this.machine.client.sentPackets + this.machine.server.sentPackets > 0);
+    const m = this.machine;
+    return isOver(m.client.state) && isOver(m.server.state) && m.client.sentPackets + m.server.sentPackets > 0;
   }
 
   apply(pkt: PacketView): void {
@@ -194,7 +176,7 @@ export class Lifecycle {
       open_at_end: openAtEnd,
       anomalies: [],
     };
-    this.anomalies(summary.anomalies, endTs, limits, isOneSided(summary));
+    judgeAnomalies(this, { endTs, stuckAfter: limits.stuckAfter, oneSided: isOneSided(summary) }, summary.anomalies);
     if (this.keepsSegments) summary.segments = this.segmentLog!.toSummaries(flagText);
     return summary;
   }
@@ -214,97 +196,6 @@ export class Lifecycle {
     const fins = (m.client.sentFin ? 1 : 0) + (m.server.sentFin ? 1 : 0);
     return fins === 2 ? 'fin' : fins === 1 ? 'half' : 'none';
   }
-
-  /** Fills `list`; on a one-sided connection every wait on the side the capture lacks is unobservable, so none is judged. */
-  private anomalies(list: Anomaly[], endTs: number, limits: LifecycleLimits, oneSided: boolean): void {
-    const m = this.machine;
-    const log = m.log;
-    const c = m.client;
-    const s = m.server;
-    // An unanswered handshake is flagged once it waited --stuck-after, or once its sender's own timer
-    // retransmitted: a capture that ends just after a SYN is no failure.
-    if (!oneSided && m.sawSyn && c.state === 'SYN_SENT' && !m.rejected && s.sentPackets === 0 && (c.synRetransmits > 0 || endTs - this.firstTs >= limits.stuckAfter)) {
-      addAnomaly(list, 'syn_unanswered', 'client', this.firstTs, endTs, `${c.synRetransmits + 1} SYN(s), no answer`, this.firstFrame);
-    }
-    if (m.rejected) addAnomaly(list, 'syn_rejected', 'server', this.firstTs, this.lastTs, 'SYN answered by RST', this.lastFrame);
-    if (s.handshakeAckDrops > 0) {
-      const back = s.handshakeAckDropEntry;
-      const left = this.exitIndex('server', 'SYN_RECV', back + 1);
-      const a = addAnomaly(list, 'half_open', 'server', log.ts(back), left < 0 ? endTs : log.ts(left),
-        `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
-        log.frame(back));
-      a.ack_dropped = true;
-    } else if (!oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || endTs - s.since >= limits.stuckAfter)) {
-      addAnomaly(list, 'half_open', 'server', s.since, endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
-    }
-    // No wait can have lasted longer than the lifecycle itself: most are far shorter than stuckAfter.
-    if (!oneSided && endTs - this.firstTs >= limits.stuckAfter) {
-      this.stuckAnomalies(list, 'client', endTs, limits.stuckAfter);
-      this.stuckAnomalies(list, 'server', endTs, limits.stuckAfter);
-    }
-    this.sideAnomalies(list, 'client', endTs);
-    this.sideAnomalies(list, 'server', endTs);
-    if (this.timeWaitReuseSince >= 0) addAnomaly(list, 'time_wait_reuse', 'client', this.timeWaitReuseSince, this.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', this.firstFrame);
-  }
-
-  /** The log index of `side`'s first move out of `state` at or after index `from` (-1: it never left). */
-  private exitIndex(side: Side, state: TcpState, from: number): number {
-    const log = this.machine.log;
-    for (let j = from; j < log.length; j++) {
-      const code = log.code(j);
-      if (codeSide(code) === side && codeFrom(code) === state) return j;
-    }
-    return -1;
-  }
-
-  /**
-   * Each wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT or LAST_ACK that went
-   * `stuckAfter` or longer without progress. In a half-close, data the
-   * CLOSE_WAIT side still sends is progress for both of its ends: an answer
-   * streamed after the client's FIN is no leak.
-   */
-  private stuckAnomalies(list: Anomaly[], side: Side, endTs: number, stuckAfter: number): void {
-    const log = this.machine.log;
-    const own = this.machine.endpoint(side);
-    const peer = this.machine.endpoint(side === 'client' ? 'server' : 'client');
-    for (let i = 0; i < log.length; i++) {
-      const code = log.code(i);
-      if (codeSide(code) !== side) continue;
-      const state = codeTo(code);
-      const stuck = stuckCode(state);
-      if (!stuck) continue;
-      const exit = this.exitIndex(side, state, i + 1);
-      const left = exit >= 0;
-      const until = left ? log.ts(exit) : endTs;
-      const since = log.ts(i);
-      const progress = state === 'CLOSE_WAIT' ? own.lastNewDataTs : state === 'FIN_WAIT2' ? peer.lastNewDataTs : -1;
-      const quietSince = progress > since ? Math.min(progress, until) : since;
-      if (until - quietSince < stuckAfter) continue;
-      const quiet = quietSince > since ? `, the last ${(until - quietSince).toFixed(1)} s without data` : '';
-      addAnomaly(list, stuck, side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
-    }
-  }
-
-  private sideAnomalies(list: Anomaly[], side: Side, endTs: number): void {
-    const e = this.machine.endpoint(side);
-    if (e.sentRst && this.machine.rstBy === side) addAnomaly(list, 'reset', side, this.lastTs, this.lastTs, `${side} aborted the connection with RST`, this.resetFrame(side));
-    if (e.retransmissions > 0) {
-      addAnomaly(list, 'retransmissions', side, this.firstTs, this.lastTs,
-        `${e.retransmissions} retransmission(s): ${e.synRetransmits} SYN, ${e.dataRetransmits} data, ${e.finRetransmits} FIN`, undefined, e.retransmissions);
-    }
-    if (e.zeroWindowFirst >= 0) {
-      const total = e.zeroWindowTotal + (e.zeroWindowSince >= 0 ? endTs - e.zeroWindowSince : 0);
-      addAnomaly(list, 'zero_window', side, e.zeroWindowFirst, e.zeroWindowFirst + total, `advertised a zero window for ${total.toFixed(3)} s`, e.zeroWindowFrame);
-    }
-  }
-
-  private resetFrame(side: Side): number | undefined {
-    const log = this.machine.log;
-    for (let i = 0; i < log.length; i++) {
-      if (codeSide(log.code(i)) === side && codeCause(log.code(i)) === 'sent RST') return log.frame(i) || undefined;
-    }
-    return undefined;
-  }
 }
 
 /** Seen in one direction only: one side sent no packet the capture holds, yet its bytes were acknowledged. */
@@ -315,14 +206,6 @@ export function isOneSided(c: Pick<ConnectionSummary, 'client_packets' | 'server
 /** The whole record, for consumers of objects: the summary with the transitions made objects, last. */
 export function toConnectionRecord(summary: ConnectionSummary, log: TransitionLogView): ConnectionRecord {
   return { ...summary, transitions: transitionsOf(log) };
-}
-
-function addAnomaly(list: Anomaly[], code: Anomaly['code'], side: Side, since: number, until: number, detail: string, frame?: number, count?: number): Anomaly {
-  const a: Anomaly = { code, side, since: round6(since), duration: round6(Math.max(0, until - since)), detail };
-  if (frame) a.frame = frame;
-  if (count !== undefined) a.count = count;
-  list.push(a);
-  return a;
 }
 
 function round6(x: number): number {

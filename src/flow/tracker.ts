@@ -14,7 +14,7 @@
  * seen (`first_sender`).
  */
 import { ACK, SYN, type PacketView } from '../decode/packet.js';
-import type { ConnectionSummary, Side } from '../records.js';
+import type { ConnectionSummary } from '../records.js';
 import type { TransitionLogView } from '../state/transition-log.js';
 import { FlowTable } from './flow-table.js';
 import { Lifecycle } from './lifecycle.js';
@@ -84,7 +84,7 @@ export class FlowTracker {
     if (shard && shardOf(hash, shard.count) !== shard.index) return;
     let lifecycle = this.table.find(hash, pkt);
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
-      const timeWaitSince = this.endTimeWait(lifecycle, pkt);
+      const timeWaitSince = lifecycle.machine.endTimeWait(pkt.ts, pkt.frameNo, this.options.timeWait);
       this.retire(lifecycle, pkt.ts, false);
       lifecycle = this.begin(hash, pkt, file);
       lifecycle.timeWaitReuseSince = timeWaitSince;
@@ -108,21 +108,6 @@ export class FlowTracker {
     this.idle.clear();
     this.done.clear();
     this.recycled.length = 0;
-  }
-
-  /**
-   * A new SYN takes over the 4-tuple: a side of the old lifecycle still in
-   * TIME_WAIT is gone. Returns when that TIME_WAIT began, or -1.
-   */
-  private endTimeWait(old: Lifecycle, pkt: PacketView): number {
-    let since = -1;
-    for (const side of SIDES) {
-      const e = old.machine.endpoint(side);
-      if (e.state !== 'TIME_WAIT' || pkt.ts >= e.since + this.options.timeWait) continue;
-      if (since < 0) since = e.since;
-      old.machine.move(side, 'CLOSED', 'TIME_WAIT ended by a new SYN', pkt.ts, pkt.frameNo, true);
-    }
-    return since;
   }
 
   private startsNewLifecycle(l: Lifecycle, pkt: PacketView): boolean {
@@ -174,8 +159,6 @@ export class FlowTracker {
     for (let head = this.done.head; head && head.owner.lastTs + wait <= this.now; head = this.done.head) this.retire(head.owner, this.now, false);
   }
 }
-
-const SIDES: readonly Side[] = ['client', 'server'];
 
 function mix(w0: number, w1: number, w2: number, w3: number, port: number): number {
   let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);

@@ -18,7 +18,7 @@ import { ACK, FIN, RST, SYN } from '../decode/packet.js';
 import type { Side } from '../records.js';
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
-import { assertNever, type TcpState } from './states.js';
+import { assertNever, isOpening, isOver, type TcpState } from './states.js';
 import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
 
 /** One segment, as the machine needs it. */
@@ -78,8 +78,31 @@ export class ConnectionMachine {
     return side === 'client' ? this.client : this.server;
   }
 
+  /** Picked up at a SYN-ACK: the client's SYN went unseen, so the client was in SYN_SENT, its sequence space starting one below the ACK. */
+  startAtSynAck(ack: number, ts: number): void {
+    this.learnPeerStart(this.client, ack);
+    this.move('client', 'SYN_SENT', 'sent SYN', ts, undefined, true);
+  }
+
+  /**
+   * A new SYN on the 4-tuple at `ts` takes it over: a side still in
+   * TIME_WAIT (for less than `timeWait`) is gone. Returns when the earliest
+   * such TIME_WAIT began, or -1.
+   */
+  endTimeWait(ts: number, frame: number, timeWait: number): number {
+    let since = -1;
+    for (let i = 0; i < 2; i++) {
+      const side: Side = i === 0 ? 'client' : 'server';
+      const e = this.endpoint(side);
+      if (e.state !== 'TIME_WAIT' || ts >= e.since + timeWait) continue;
+      if (since < 0) since = e.since;
+      this.move(side, 'CLOSED', 'TIME_WAIT ended by a new SYN', ts, frame, true);
+    }
+    return since;
+  }
+
   /** Every state change goes through here. */
-  move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
+  private move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
     if (e.state === to) return;
     this.log.push(Math.round(ts * 1e6) / 1e6, frame ?? 0, transitionCode(side, e.state, to, cause, inferred));
@@ -105,7 +128,7 @@ export class ConnectionMachine {
     if (s.flags & SYN) this.onSyn(from, to, s, out);
     // A side of unknown state, or in SYN_SENT or SYN_RECV (which send nothing but SYNs and SYN-ACKs), sending anything but a
     // SYN has a full socket: the handshake reached it where the capture did not see it.
-    else if ((snd.state === 'UNKNOWN' || snd.state === 'SYN_SENT' || snd.state === 'SYN_RECV') && s.flags & ACK) {
+    else if ((snd.state === 'UNKNOWN' || isOpening(snd.state)) && s.flags & ACK) {
       if (snd.state === 'SYN_SENT' && !rcv.hasIsn) this.learnPeerStart(rcv, s.ack);
       this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
     }
@@ -151,8 +174,15 @@ export class ConnectionMachine {
         case 'SYN_RECV': // sent again after the ACK it already dropped, which the peer repeats: dropped once more
           if (out.retransmission && snd.handshakeAckDrops > 0) snd.handshakeAckDrops++;
           break;
+        case 'FIN_WAIT1':
+        case 'FIN_WAIT2':
+        case 'CLOSING':
+        case 'TIME_WAIT':
+        case 'CLOSE_WAIT':
+        case 'LAST_ACK':
+          break; // a SYN-ACK long after the handshake: noise, or a retransmission the capture saw late
         default:
-          break;
+          assertNever(snd.state);
       }
       // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges: inferred until the peer's ACK proves it arrived.
       // In a simultaneous open the peer is in SYN_RECV, and this SYN-ACK is the handshake's ACK for it.
@@ -188,7 +218,7 @@ export class ConnectionMachine {
       return;
     }
     if (this.rstBy === null) this.rstBy = from;
-    if (snd.state !== 'CLOSED' && snd.state !== 'TIME_WAIT') this.move(from, 'CLOSED', 'sent RST', s.ts, s.frame);
+    if (!isOver(snd.state)) this.move(from, 'CLOSED', 'sent RST', s.ts, s.frame);
     if (rcv.state !== 'CLOSED') this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
   }
 
@@ -272,8 +302,17 @@ export class ConnectionMachine {
         case 'LAST_ACK': // passive close completes
           this.move(to, 'CLOSED', 'received ACK of FIN', s.ts, s.frame);
           break;
+        case 'SYN_SENT':
+        case 'SYN_RECV':
+        case 'ESTABLISHED':
+        case 'FIN_WAIT2':
+        case 'TIME_WAIT':
+        case 'CLOSE_WAIT':
+        case 'CLOSED':
+        case 'UNKNOWN':
+          break; // the ACK came before or after the wait for it: nothing moves
         default:
-          break;
+          assertNever(rcv.state);
       }
     }
     // The sender acknowledges the peer's FIN: proof that the FIN arrived.
@@ -358,8 +397,6 @@ export class ConnectionMachine {
       default:
         assertNever(state);
     }
-    // A FIN that acknowledges the peer's FIN as well was handled by onAck first.
-    if (this.endpoint(from).state === 'CLOSE_WAIT' && snd.sentFin) this.move(from, 'LAST_ACK', 'sent FIN', s.ts, s.frame);
   }
 
   private trackWindow(snd: Endpoint, s: Segment): void {
@@ -382,7 +419,8 @@ export class ConnectionMachine {
 
   /** Capture time reached `now`: TIME_WAIT that has run its length ends. */
   ageTimeWait(now: number, timeWait: number): void {
-    for (const side of ['client', 'server'] as const) {
+    for (let i = 0; i < 2; i++) {
+      const side: Side = i === 0 ? 'client' : 'server';
       const e = this.endpoint(side);
       if (e.state === 'TIME_WAIT' && now >= e.since + timeWait) this.move(side, 'CLOSED', 'TIME_WAIT expired', e.since + timeWait, undefined, true);
     }
