@@ -23,7 +23,7 @@ export interface CheckOptions {
   max: string[];
   forbidStates: string[];
   failOn?: 'warning' | 'critical';
-  out: NodeJS.WritableStream;
+  out: { write(text: string): unknown };
 }
 
 /** Reads an earlier `analyze --format ndjson` output; a bad line is an error naming its number. */
@@ -141,7 +141,7 @@ async function recordsOf(file: string, options: AnalyzeOptions): Promise<OutputR
   return out;
 }
 
-export async function runDiff(oldPath: string, newPath: string, opts: { format: 'text' | 'ndjson'; analyzeOptions: AnalyzeOptions; out: NodeJS.WritableStream }): Promise<number> {
+export async function runDiff(oldPath: string, newPath: string, opts: { format: 'text' | 'ndjson'; analyzeOptions: AnalyzeOptions; out: { write(text: string): unknown } }): Promise<number> {
   const before = tallyOf(await recordsOf(oldPath, opts.analyzeOptions));
   const after = tallyOf(await recordsOf(newPath, opts.analyzeOptions));
   const rows: { kind: string; what: string; old: number; new: number }[] = [];

@@ -6,7 +6,7 @@ import { parseAt, StatesAt } from './states-at.js';
 
 export async function runReport(
   batches: AsyncIterable<OutputRecord[]>,
-  opts: { format: 'text' | 'md' | 'html'; connectionIds: string[]; color: boolean; out: NodeJS.WritableStream },
+  opts: { format: 'text' | 'md' | 'html'; connectionIds: string[]; color: boolean; out: { write(text: string): unknown } },
 ): Promise<void> {
   const model = await buildReport(batches, opts.connectionIds);
   const text = opts.format === 'html' ? renderHtml(model) : opts.format === 'md' ? renderMarkdown(model) : renderText(model, opts.color);
@@ -15,7 +15,7 @@ export async function runReport(
 
 export async function runStates(
   batches: AsyncIterable<OutputRecord[]>,
-  opts: { at?: string; format: 'text' | 'ndjson'; out: NodeJS.WritableStream },
+  opts: { at?: string; format: 'text' | 'ndjson'; out: { write(text: string): unknown } },
 ): Promise<void> {
   // The time may be relative to the capture's start, known only at the end: keep the connections' transitions until then.
   const connections: ConnectionRecord[] = [];

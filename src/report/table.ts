@@ -32,7 +32,7 @@ export class TableWriter {
   private rows = 0;
   private pending = '';
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(private readonly out: { write(text: string): unknown }) {}
 
   connection(c: ConnectionSummary): void {
     if (this.rows++ === 0) this.pending += row(COLUMNS.map(([name]) => name));

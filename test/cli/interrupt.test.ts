@@ -5,21 +5,10 @@
  * exit code is 130.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CAPTURES, CLI, ROOT } from '../helpers/paths.js';
-import { contractCheck } from '../helpers/cli.js';
-
-function startOnStdin(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, exit, out: () => stdout, err: () => stderr };
-}
+import { CAPTURES } from '../helpers/paths.js';
+import { contractCheck, startCli } from '../helpers/cli.js';
 
 /** Resolves once the progress line shows `packets` packets read. */
 async function readUpTo(err: () => string, packets: number): Promise<void> {
@@ -28,7 +17,7 @@ async function readUpTo(err: () => string, packets: number): Promise<void> {
 
 test('the first Ctrl-C finishes with what was read and exits 130', async (t) => {
   const capture = readFileSync(path.join(CAPTURES, 'close-wait-leak.pcap'));
-  const run = startOnStdin(['analyze', '--format', 'ndjson', '--progress', '-']);
+  const run = startCli(['analyze', '--format', 'ndjson', '--progress', '-']);
   run.child.stdin.write(capture); // and the pipe stays open, as tcpdump's would
   await readUpTo(run.err, 93);
   run.child.kill('SIGINT');

@@ -7,4 +7,5 @@ export const SHARED = path.resolve(ROOT, '../shared');
 export const PUBLIC_CAPTURES = path.join(SHARED, 'captures-public');
 export const CONTRACT_CHECK = path.join(SHARED, 'contract-check.mjs');
 export const CAPTURES = path.join(ROOT, 'captures');
-export const CLI = path.join(ROOT, 'src/cli.ts');
+/** The command line as installed: the build of src/cli.ts. */
+export const CLI = path.join(ROOT, 'dist/cli.js');

@@ -1,0 +1,67 @@
+/** `analyze`: every connection lifecycle, as a text table or NDJSON records. */
+import { runPipelineTo } from '../analyze.js';
+import type { SummaryRecord } from '../records.js';
+import { runSharded } from '../parallel/sharded.js';
+import { NdjsonEncoder } from '../report/ndjson-encoder.js';
+import { TableWriter } from '../report/table.js';
+import { defineCommand } from './command.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, numberOption } from './common.js';
+import { finish, UsageError } from './io.js';
+
+const options = {
+  ...COMMON_OPTIONS,
+  format: { choices: ['text', 'ndjson'] as const, default: 'text' as const, describe: 'output format' },
+  jobs: {
+    alias: 'j',
+    type: 'string',
+    default: 1,
+    coerce: numberOption('jobs', 'a whole number', { min: 1, max: 1024, whole: true }),
+    describe: 'worker threads; connections are split among them by flow hash (needs --format ndjson)',
+  },
+} as const;
+
+export const analyzeCommand = defineCommand({
+  command: 'analyze <captures..>',
+  describe: 'every connection lifecycle: states, transitions, anomalies, findings',
+  positionals: capturesPositional,
+  options,
+  run: async (args, io) => {
+    const { captures, format, jobs } = args;
+    const inputs = inputsOf(captures);
+    const analysis = analysisOptions(args, io);
+    if (jobs > 1) {
+      if (format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
+      if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
+    }
+    let summary: SummaryRecord;
+    if (format === 'ndjson' && !inputs.includes('-')) {
+      // Files go to worker threads even for one job: the main thread writes the output meanwhile, and a
+      // worker's young generation is kept small (reference capture: 0.89 of the time, 136 MiB against 151).
+      const encoder = new NdjsonEncoder((bytes) => io.out.write(bytes));
+      summary = await runSharded(inputs as string[], analysis, jobs, {
+        connections: (bytes, written) => io.out.write(bytes, written),
+        finding: (record) => encoder.record(record),
+        summary: (record) => encoder.record(record),
+        room: () => io.out.room(),
+      });
+      encoder.flush();
+    } else if (format === 'ndjson') {
+      const encoder: NdjsonEncoder = new NdjsonEncoder((bytes) => io.out.write(bytes, () => encoder.release(bytes)));
+      summary = await runPipelineTo(inputs, analysis, {
+        connection: (record, log) => encoder.connection(record, log),
+        finding: (record) => encoder.record(record),
+        summary: (record) => encoder.record(record),
+      });
+      encoder.flush();
+    } else {
+      const table = new TableWriter(io.out);
+      summary = await runPipelineTo(inputs, analysis, {
+        connection: (record) => table.connection(record),
+        finding: (record) => table.finding(record),
+        summary: (record) => table.summary(record),
+      });
+      table.flush();
+    }
+    return finish(summary);
+    },
+});

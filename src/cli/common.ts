@@ -1,0 +1,84 @@
+/**
+ * What every command that reads captures shares: the captures positional,
+ * the analysis options and their checks. A value is checked as the option
+ * is parsed, before any capture is read, and a bad one is named as typed.
+ */
+import type { ArgumentsCamelCase, Argv, InferredOptionTypes } from 'yargs';
+import { DEFAULTS, type AnalyzeOptions, type CaptureInput } from '../analyze.js';
+import { progressLine, shown, UsageError, type Io } from './io.js';
+
+/** yargs drops a bare `-`, so standard input travels through parsing under this name. */
+export const STDIN_ARG = '\u0000stdin';
+
+export const capturesPositional = (y: Argv) =>
+  y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files (pcap, pcapng), or - for standard input' });
+
+/** The text the user typed for an option, for messages (a default arrives as a number). */
+const typed = (value: unknown): string => shown(String(value));
+
+/** One value: an option given twice is a mistake, not a list. */
+function single(name: string, value: unknown): unknown {
+  if (Array.isArray(value)) throw new UsageError(`--${name} given ${value.length} times: give it once`);
+  return value;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A parser for a number option within [min, max] (whole numbers only when `whole`). */
+export function numberOption(name: string, what: string, { min = 0, max = Number.MAX_SAFE_INTEGER, whole = false } = {}) {
+  return (raw: unknown): number => {
+    const value = single(name, raw);
+    const n = typeof value === 'number' ? value : DECIMAL.test(String(value)) ? Number(value) : NaN;
+    if (Number.isNaN(n) || (whole && !Number.isInteger(n) && Number.isFinite(n))) throw new UsageError(`--${name} ${typed(value)}: not ${what}`);
+    if (!(n >= min && n <= max)) throw new UsageError(`--${name} ${typed(value)}: out of range (${min} to ${max})`);
+    return n;
+  };
+}
+
+/** Largest record accepted: the pcapng block cap, so no length field can make the reader hold more. */
+const MAX_RECORD_LIMIT = 16 * 1024 * 1024;
+
+export const COMMON_OPTIONS = {
+  'stuck-after': {
+    type: 'string',
+    default: DEFAULTS.stuckAfter,
+    coerce: numberOption('stuck-after', 'a number of seconds', { max: 1e9 }),
+    describe: 'seconds an endpoint may wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, SYN_SENT or SYN_RECV before it is flagged stuck',
+  },
+  'time-wait': {
+    type: 'string',
+    default: DEFAULTS.timeWait,
+    coerce: numberOption('time-wait', 'a number of seconds', { max: 1e9 }),
+    describe: 'TIME_WAIT length in seconds used to age endpoints out (Linux: 60)',
+  },
+  'max-live': {
+    type: 'string',
+    default: DEFAULTS.maxLive,
+    coerce: numberOption('max-live', 'a whole number', { min: 1, whole: true }),
+    describe: 'most live connections held; beyond it the oldest idle ones are reported early',
+  },
+  'max-record': {
+    type: 'string',
+    default: DEFAULTS.maxRecord,
+    coerce: numberOption('max-record', 'a whole number of bytes', { min: 1, max: MAX_RECORD_LIMIT, whole: true }),
+    describe: 'largest capture record accepted, in bytes',
+  },
+  progress: { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' },
+} as const;
+
+export type CommonArgs = ArgumentsCamelCase<InferredOptionTypes<typeof COMMON_OPTIONS>>;
+
+/** The pipeline's options from the common ones, wired to the process's output and signals. */
+export function analysisOptions({ stuckAfter, timeWait, maxLive, maxRecord, progress }: CommonArgs, io: Io): AnalyzeOptions {
+  const options: AnalyzeOptions = { signal: io.signal, pause: () => io.out.room(), stuckAfter, timeWait, maxLive, maxRecord };
+  if (progress ?? process.stderr.isTTY) options.onProgress = progressLine();
+  return options;
+}
+
+/** The inputs named on the command line; `-` (standard input) at most once. */
+export function inputsOf(captures: string[]): CaptureInput[] {
+  const inputs = captures.map((c) => (c === STDIN_ARG ? '-' : String(c)));
+  if (inputs.length === 0) throw new UsageError('no capture given');
+  if (inputs.filter((c) => c === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  return inputs;
+}

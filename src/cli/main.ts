@@ -1,0 +1,90 @@
+/**
+ * The command line: parses the arguments, runs one command, and maps what
+ * it ended with to an exit code (CONTRACT.md): 0 read to the end (check:
+ * passed), 1 check failed, 2 nothing usable, 3 input corrupt part-way, 130
+ * and 143 stopped by SIGINT or SIGTERM, 70 a defect of the tool.
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { CaptureError } from '../capture/frame.js';
+import { PolicyError } from '../check/policy.js';
+import { analyzeCommand } from './analyze.js';
+import { checkCommand } from './check.js';
+import type { Command } from './command.js';
+import { STDIN_ARG } from './common.js';
+import { diffCommand } from './diff.js';
+import { EXIT, Interrupt, Output, say, shown, UsageError, type Io } from './io.js';
+import { reportCommand } from './report.js';
+import { statesCommand } from './states.js';
+
+/** The tool's own version (yargs would find the package.json of the project it is installed in). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const COMMANDS: readonly Command[] = [analyzeCommand, reportCommand, statesCommand, checkCommand, diffCommand];
+
+/** Runs the command line `args` (without node and the script); resolves with the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const interrupt = new Interrupt();
+  const io: Io = { out: new Output(), signal: interrupt.signal };
+  let exitCode: number = EXIT.ok;
+  try {
+    refuseUnknownOptions(args);
+    let y = yargs(args.map((a) => (a === '-' ? STDIN_ARG : a)))
+      .scriptName('tcp-lifecycle')
+      .usage('$0 <command> [options] <capture...>');
+    for (const command of COMMANDS) y = command.register(y, io, (code) => (exitCode = code));
+    await y
+      .demandCommand(1, `name a command: ${COMMANDS.map((c) => c.name).join(', ')}`)
+      .strict()
+      .help()
+      .version(VERSION)
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((message, error) => {
+        // yargs' own complaints (and an option's value refused while parsing) are usage errors.
+        if (!error || error.name === 'YError') throw new UsageError(usageMessage(error?.message ?? message));
+        throw error;
+      })
+      .parseAsync();
+    return interrupt.exitCode ?? exitCode;
+  } catch (error) {
+    return interrupt.exitCode ?? failure(error);
+  }
+}
+
+/**
+ * An option the command does not have is refused by name before parsing:
+ * yargs would take the word after it as its value and then complain of a
+ * missing capture instead.
+ */
+function refuseUnknownOptions(args: string[]): void {
+  const command = COMMANDS.find((c) => c.name === args[0]);
+  if (!command) return;
+  for (const arg of args) {
+    if (arg === '--') return;
+    const long = /^--(?:no-)?([^=]+)/.exec(arg);
+    const short = /^-([^-\d])/.exec(arg);
+    const name = long?.[1] ?? short?.[1];
+    if (name !== undefined && !command.knows(name)) throw new UsageError(`${command.name}: unknown option ${shown(long ? `--${name}` : `-${name}`)}`);
+  }
+}
+
+/** yargs' wording, in the tool's: an option it does not know is an "unknown option". */
+function usageMessage(message: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  return unknown ? `unknown option ${unknown[1]!.split(', ').map((a) => (a.length > 1 ? `--${a}` : `-${a}`)).join(', ')}` : message;
+}
+
+/** The exit code of a run that threw, after one line on stderr. */
+function failure(error: unknown): number {
+  if (error instanceof CaptureError) {
+    say(error.offset > 0 || error.kind !== 'not-capture' ? shown(error.message) : `${shown(error.file)}: ${error.reason}`);
+    return error.kind === 'corrupt' ? EXIT.corrupt : EXIT.usage;
+  }
+  if (error instanceof UsageError || error instanceof PolicyError) {
+    say(error.message);
+    return EXIT.usage;
+  }
+  // A defect, not bad input: say so plainly, keep the trace for the bug report.
+  say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return EXIT.internal;
+}
