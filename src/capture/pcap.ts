@@ -18,8 +18,8 @@
  */
 import { readU16, readU32 } from './byte-order.js';
 import { CaptureError, type Frame } from './frame.js';
-import type { RecordParser } from './record-parser.js';
-import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO } from './sniff.js';
+import { NEXT_CAPTURE, type RecordParser } from './record-parser.js';
+import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, startsCapture } from './sniff.js';
 
 export const PCAP_FILE_HEADER_BYTES = 24;
 export const PCAP_RECORD_HEADER_BYTES = 16;
@@ -55,6 +55,8 @@ export class PcapParser implements RecordParser {
   recordLength(buf: Uint8Array, off: number, fileOffset: number): number {
     if (!this.started) return PCAP_FILE_HEADER_BYTES;
     const capLen = readU32(buf, off + 8, this.littleEndian);
+    // A file header read as a record has the time zone (0) or a pcapng byte-order magic for its length.
+    if ((capLen === 0 || capLen > this.maxRecord) && startsCapture(buf, off)) return NEXT_CAPTURE;
     if (capLen > this.maxRecord) {
       throw new CaptureError('corrupt', this.file, fileOffset,
         `pcap record claims ${capLen} captured bytes, more than the ${this.maxRecord}-byte limit`);
@@ -62,9 +64,9 @@ export class PcapParser implements RecordParser {
     return PCAP_RECORD_HEADER_BYTES + capLen;
   }
 
-  parse(buf: Uint8Array, off: number, _len: number, _fileOffset: number, frame: Frame): boolean {
+  parse(buf: Uint8Array, off: number, _len: number, fileOffset: number, frame: Frame): boolean {
     if (!this.started) {
-      this.parseFileHeader(buf, off);
+      this.parseFileHeader(buf, off, fileOffset);
       return false;
     }
     const le = this.littleEndian;
@@ -78,7 +80,7 @@ export class PcapParser implements RecordParser {
     return true;
   }
 
-  private parseFileHeader(b: Uint8Array, off: number): void {
+  private parseFileHeader(b: Uint8Array, off: number, fileOffset: number): void {
     const bigEndianMagic = readU32(b, off, false);
     this.littleEndian = bigEndianMagic !== PCAP_MAGIC_MICRO && bigEndianMagic !== PCAP_MAGIC_NANO;
     const le = this.littleEndian;
@@ -87,13 +89,13 @@ export class PcapParser implements RecordParser {
     this.versionMajor = readU16(b, off + 4, le);
     this.versionMinor = readU16(b, off + 6, le);
     if (this.versionMajor !== 2) {
-      throw new CaptureError('not-capture', this.file, 4,
+      throw new CaptureError('not-capture', this.file, fileOffset + 4,
         `unsupported pcap version ${this.versionMajor}.${this.versionMinor} (only 2.x exists)`);
     }
     this.snaplen = readU32(b, off + 16, le);
     const linkField = readU32(b, off + 20, le);
     if ((linkField & LINKTYPE_RESERVED_MASK) !== 0) {
-      throw new CaptureError('not-capture', this.file, 20,
+      throw new CaptureError('not-capture', this.file, fileOffset + 20,
         `pcap link-type field 0x${linkField.toString(16).padStart(8, '0')} has reserved bits set`);
     }
     this.linkType = linkField & LINKTYPE_MASK;

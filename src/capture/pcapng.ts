@@ -21,8 +21,8 @@
  */
 import { readU16, readU32 } from './byte-order.js';
 import { CaptureError, type Frame } from './frame.js';
-import type { RecordParser } from './record-parser.js';
-import { PCAPNG_SHB } from './sniff.js';
+import { NEXT_CAPTURE, type RecordParser } from './record-parser.js';
+import { PCAPNG_SHB, startsCapture } from './sniff.js';
 import { DEFAULT_MAX_PCAP_RECORD } from './pcap.js';
 
 /** Largest block accepted (16 MiB, libpcap's starting ceiling): bounds the carry buffer. */
@@ -99,6 +99,7 @@ export class PcapngParser implements RecordParser {
     let le = this.littleEndian;
     const type = readU32(buf, off, le);
     if (type === PCAPNG_SHB) le = this.sectionByteOrder(buf, off, fileOffset);
+    else if (type !== BLOCK_EPB && startsCapture(buf, off)) return NEXT_CAPTURE; // a pcap file follows
     const len = readU32(buf, off + 4, le);
     if (len < PCAPNG_BLOCK_HEADER_BYTES || len % 4 !== 0) {
       throw this.damage(fileOffset, `pcapng block total length ${len} is ${len < PCAPNG_BLOCK_HEADER_BYTES ? 'below 12' : 'not a multiple of 4'}`);

@@ -20,7 +20,7 @@
 import { CaptureError, type CaptureFormat, type Frame } from './frame.js';
 import { DEFAULT_MAX_PCAP_RECORD, PcapParser } from './pcap.js';
 import { DEFAULT_MAX_PCAPNG_BLOCK, PcapngParser } from './pcapng.js';
-import type { RecordParser } from './record-parser.js';
+import { NEXT_CAPTURE, type RecordParser } from './record-parser.js';
 import { describeUnknownStart, SNIFF_BYTES, sniffFormat } from './sniff.js';
 
 export interface CaptureReaderOptions {
@@ -52,6 +52,8 @@ export class CaptureReader {
   private received = 0;
   private nextFrameNo: number;
   private delivered = 0;
+  /** Captures read before the current one: a concatenation (`cat a.pcap b.pcap`) is read as one input. */
+  private previousCaptures = 0;
   private failure: CaptureError | undefined;
   private readonly maxRecord: number;
   private readonly maxBlock: number;
@@ -73,7 +75,7 @@ export class CaptureReader {
 
   /** True once the file header was accepted: the input is a capture. */
   get started(): boolean {
-    return this.parser?.started ?? false;
+    return this.previousCaptures > 0 || (this.parser?.started ?? false);
   }
 
   /** Frames delivered so far. */
@@ -103,27 +105,49 @@ export class CaptureReader {
     this.received += chunk.length;
     try {
       let pos = 0;
-      if (this.carryLen > 0 || this.parser === undefined) {
-        pos = this.fillCarry(chunk, base);
-        if (this.carryLen > 0 || this.parser === undefined) return;
-      }
-      const parser = this.parser!;
-      const end = chunk.length;
-      // The hot loop: records lying whole in the chunk are read in place.
-      while (end - pos >= parser.headerBytes) {
-        const len = parser.recordLength(chunk, pos, base + pos);
-        if (end - pos < len) {
-          this.startCarry(chunk, pos, base, len);
-          return;
+      do {
+        if (this.carryLen > 0 || this.parser === undefined) {
+          pos = this.fillCarry(chunk, pos, base);
+          if (this.carryLen > 0 || this.parser === undefined) return;
         }
-        this.deliver(chunk, pos, len, base + pos);
-        pos += len;
-      }
-      if (pos < end) this.startCarry(chunk, pos, base, 0);
+        pos = this.readInPlace(chunk, pos, base);
+      } while (pos >= 0);
     } catch (error) {
-      if (error instanceof CaptureError) this.failure = error;
-      throw error;
+      if (!(error instanceof CaptureError)) throw error;
+      this.failure = this.previousCaptures > 0 && error.kind === 'not-capture' ? asDamage(error) : error;
+      throw this.failure;
     }
+  }
+
+  /**
+   * The hot loop: records lying whole in the chunk are read in place, and the
+   * tail of a record cut by the chunk's end is carried. Returns -1 when the
+   * chunk is used up, or where the next capture of a concatenation begins.
+   */
+  private readInPlace(chunk: Uint8Array, pos: number, base: number): number {
+    const parser = this.parser!;
+    const end = chunk.length;
+    while (end - pos >= parser.headerBytes) {
+      const len = parser.recordLength(chunk, pos, base + pos);
+      if (len === NEXT_CAPTURE) {
+        this.nextCapture();
+        return pos;
+      }
+      if (end - pos < len) {
+        this.startCarry(chunk, pos, base, len);
+        return -1;
+      }
+      this.deliver(chunk, pos, len, base + pos);
+      pos += len;
+    }
+    if (pos < end) this.startCarry(chunk, pos, base, 0);
+    return -1;
+  }
+
+  /** Another capture's file header follows the last record: it is read as the input's continuation. */
+  private nextCapture(): void {
+    this.parser = undefined;
+    this.previousCaptures++;
   }
 
   /**
@@ -134,6 +158,9 @@ export class CaptureReader {
   end(): CaptureError | undefined {
     if (this.failure) throw this.failure;
     const parser = this.parser;
+    if (this.previousCaptures > 0 && !parser?.started) {
+      return new CaptureError('truncated', this.name, this.carryStart, `next capture's file header cut short (${this.carryLen} bytes present)`);
+    }
     if (parser === undefined) {
       this.failure = new CaptureError('not-capture', this.name, 0,
         this.received === 0 ? 'empty file' : `only ${this.received} bytes, too short for a capture file header`);
@@ -176,9 +203,9 @@ export class CaptureReader {
    * that tell the format or the record's length, then the rest. Returns how
    * much of the chunk it used; `carryLen` stays > 0 when the chunk ran out.
    */
-  private fillCarry(chunk: Uint8Array, base: number): number {
-    let pos = 0;
-    if (this.carryLen === 0) this.carryStart = base;
+  private fillCarry(chunk: Uint8Array, start: number, base: number): number {
+    let pos = start;
+    if (this.carryLen === 0) this.carryStart = base + start;
     while (true) {
       const need = this.parser === undefined ? SNIFF_BYTES : this.carryNeed || this.parser.headerBytes;
       const take = Math.min(need - this.carryLen, chunk.length - pos);
@@ -191,8 +218,9 @@ export class CaptureReader {
       if (this.parser === undefined) {
         this.parser = this.createParser(this.carry);
       } else if (this.carryNeed === 0) {
-        this.carryNeed = this.parser.recordLength(this.carry, 0, this.carryStart);
-        this.ensureCarry(this.carryNeed);
+        const len = this.parser.recordLength(this.carry, 0, this.carryStart);
+        if (len === NEXT_CAPTURE) this.nextCapture(); // the carry holds the start of its header
+        else this.ensureCarry((this.carryNeed = len));
       } else {
         const len = this.carryNeed;
         this.carryLen = 0;
@@ -224,4 +252,9 @@ export class CaptureReader {
     grown.set(this.carry.subarray(0, this.carryLen));
     this.carry = grown;
   }
+}
+
+/** A bad file header after a capture was read is damage part-way, not an unusable input. */
+function asDamage(error: CaptureError): CaptureError {
+  return new CaptureError('corrupt', error.file, error.offset, error.reason);
 }

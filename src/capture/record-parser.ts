@@ -7,6 +7,9 @@
  */
 import type { CaptureFormat, Frame } from './frame.js';
 
+/** What `recordLength` returns where the next capture's file header starts instead of a record (`cat a.pcap b.pcap`). */
+export const NEXT_CAPTURE = -1;
+
 export interface RecordParser {
   readonly format: CaptureFormat;
   /** Bytes of a record needed before `recordLength` can answer; may change after the file header. */
@@ -17,8 +20,8 @@ export interface RecordParser {
   readonly started: boolean;
   /**
    * Total length of the record at `buf[off]` (at least `headerBytes` present),
-   * never more than `maxRecordBytes`. Throws CaptureError for a length that
-   * cannot be right.
+   * never more than `maxRecordBytes`, or NEXT_CAPTURE where another capture's
+   * file header begins. Throws CaptureError for a length that cannot be right.
    */
   recordLength(buf: Uint8Array, off: number, fileOffset: number): number;
   /**

@@ -12,6 +12,9 @@ export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 /** pcapng section header block type; a palindrome, so byte order does not matter here. */
 export const PCAPNG_SHB = 0x0a0d0d0a;
+/** pcapng's byte-order magic, as read big-endian in a big- and a little-endian section. */
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
 
 function magicOf(b: Uint8Array): number {
   return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
@@ -29,6 +32,26 @@ export function sniffFormat(b: Uint8Array): CaptureFormat | undefined {
   const swapped = byteSwap(magic);
   if (swapped === PCAP_MAGIC_MICRO || swapped === PCAP_MAGIC_NANO) return 'pcap';
   return undefined;
+}
+
+/**
+ * True when a capture's file header starts at `b[off]` (at least 12 bytes
+ * present): a pcap magic followed by version 2, or a pcapng section header
+ * with its byte-order magic. Where a record was due, this is the next capture
+ * of a concatenation (`cat a.pcap b.pcap`); a record's header matches it only
+ * if its time is one of four seconds (2011, 2055, 2083) and its fraction or
+ * length is the version's, exactly.
+ */
+export function startsCapture(b: Uint8Array, off: number): boolean {
+  const magic = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  if (magic === PCAPNG_SHB) {
+    const bom = ((b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!) >>> 0;
+    return bom === BYTE_ORDER_MAGIC || bom === BYTE_ORDER_MAGIC_SWAPPED;
+  }
+  if (magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO) return b[off + 4] === 0 && b[off + 5] === 2;
+  const swapped = byteSwap(magic);
+  if (swapped === PCAP_MAGIC_MICRO || swapped === PCAP_MAGIC_NANO) return b[off + 4] === 2 && b[off + 5] === 0;
+  return false;
 }
 
 /** A reason for a file whose first bytes are no capture we read. */
