@@ -5,7 +5,9 @@
  * `runPipelineTo` as its summary and numeric transition log and encodes it
  * straight to bytes.
  */
+import { prepareInputs } from './capture/inputs.js';
 import { firstPacketTime, readCapture, sniffCaptureFile } from './capture/source.js';
+import { readsAsStream } from './capture/stream-input.js';
 import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
@@ -76,22 +78,19 @@ function inputName(input: CaptureInput, index: number): string {
 }
 
 /**
- * Reject unusable inputs (missing file, not a capture) before any record is
- * emitted, so that a usage problem never leaves half an output behind.
+ * Rejects unusable files before any record is emitted, so that a usage
+ * problem never leaves half an output behind (`--jobs`, whose workers read
+ * files by name; the pipeline probes every kind of input itself).
  */
 export function validateInputs(inputs: CaptureInput[]): void {
   for (const input of inputs) {
-    if (typeof input === 'string' && input !== '-') sniffCaptureFile(input);
+    if (typeof input === 'string' && !readsAsStream(input)) sniffCaptureFile(input);
   }
 }
 
-/**
- * Several files are one capture read in the time order of their first
- * packets: rotated files (tcpdump -C, -G) named in any order, as a shell glob
- * sorts `dump10` before `dump2`, still give each connection one lifecycle.
- */
+/** Files in the time order of their first packets (see capture/inputs.ts); a list with any other input stays as given. */
 export function orderInputs(inputs: CaptureInput[]): CaptureInput[] {
-  if (inputs.length < 2 || !inputs.every((i) => typeof i === 'string' && i !== '-')) return inputs;
+  if (inputs.length < 2 || !inputs.every((i) => typeof i === 'string' && !readsAsStream(i))) return inputs;
   const start = new Map(inputs.map((i) => [i, firstPacketTime(i as string) ?? Infinity]));
   return [...inputs].sort((a, b) => start.get(a)! - start.get(b)!);
 }
@@ -128,8 +127,7 @@ export async function runPipelineTo(
   output: PipelineOutput,
 ): Promise<SummaryRecord> {
   const given = Array.isArray(inputList) ? inputList : [inputList];
-  validateInputs(given);
-  const inputs = orderInputs(given);
+  const inputs = await prepareInputs(given.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
 
   const decoder = new Decoder();
   const pkt = new PacketView();
@@ -176,8 +174,7 @@ export async function runPipelineTo(
   let lastTs = -Infinity;
   const every = options.onCheckpoint ? (options.checkpointFrames ?? 65536) : 0;
   for (let i = 0; i < inputs.length; i++) {
-    const input = inputs[i]!;
-    const name = inputName(input, i);
+    const { source: input, name } = inputs[i]!;
     summary.files.push(name);
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;

@@ -1,18 +1,21 @@
 /**
- * Drives a CaptureReader from where captures come from: a file path (read
+ * Drives a CaptureReader from where captures come from: a regular file (read
  * with `readSync` into one reused 1 MiB buffer, no streams: the fast path),
- * `-` for standard input, any Node readable stream, or bytes in memory.
+ * `-` for standard input, a pipe, FIFO or device given by name, any Node
+ * readable stream (these are read once, as streams), or bytes in memory.
  *
  * `readCapture` resolves with what was read, including part-way damage
  * (`error`, everything before it delivered) and a cut-short last record
  * (`warning`); it rejects only when the input is no usable capture: a
  * CaptureError of kind `not-capture`, also for a missing or unreadable file.
- * `sniffCaptureFile` checks a file's header up front, so a command can refuse
- * unusable inputs before it writes any output.
+ * The probes check an input's header and find its first packet up front, so
+ * a command can refuse unusable inputs before it writes any output and put
+ * rotated files in order; a stream's probed chunks are read again, not lost.
  */
 import fs from 'node:fs';
 import { CaptureError, type CaptureFormat, type Frame } from './frame.js';
 import { CaptureReader, type CaptureReaderOptions } from './reader.js';
+import { openStream, readsAsStream, StreamInput } from './stream-input.js';
 
 export interface ReadCaptureOptions extends CaptureReaderOptions {
   /** Called after each chunk with the bytes read so far and the total when known (files). */
@@ -40,7 +43,7 @@ export interface ReadCaptureResult {
   error?: CaptureError;
 }
 
-export type CaptureSource = string | NodeJS.ReadableStream | Uint8Array;
+export type CaptureSource = string | NodeJS.ReadableStream | Uint8Array | StreamInput;
 
 const FILE_CHUNK_BYTES = 1024 * 1024;
 const SNIFF_READ_BYTES = 64 * 1024;
@@ -55,12 +58,12 @@ export async function readCapture(
   const reader = new CaptureReader(name, onFrame, options);
   let error: CaptureError | undefined;
   try {
-    if (typeof input === 'string' && input !== '-') await readFile(reader, input, options);
+    if (typeof input === 'string' && !readsAsStream(input)) await readFile(reader, input, options);
     else if (input instanceof Uint8Array) {
       reader.push(input);
       options.onProgress?.(reader.bytes, input.length);
     }
-    else await readStream(reader, input === '-' ? process.stdin : input, options);
+    else await readStream(reader, input instanceof StreamInput ? input : streamInput(input, reader), options);
   } catch (caught) {
     if (!(caught instanceof CaptureError) || caught.kind === 'not-capture') throw caught;
     error = caught;
@@ -94,12 +97,22 @@ async function readFile(reader: CaptureReader, path: string, options: ReadCaptur
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function readStream(reader: CaptureReader, stream: NodeJS.ReadableStream, options: ReadCaptureOptions): Promise<void> {
+/** Opens a path, `-` or a stream to be read once. */
+function streamInput(input: string | NodeJS.ReadableStream, reader: CaptureReader | undefined): StreamInput {
+  if (typeof input !== 'string') return new StreamInput(input);
+  try {
+    return new StreamInput(openStream(input));
+  } catch (caught) {
+    throw fileError(caught, input, reader);
+  }
+}
+
+async function readStream(reader: CaptureReader, input: StreamInput, options: ReadCaptureOptions): Promise<void> {
   // An interrupt must not wait for the next chunk of a live capture that may never come.
-  const stop = (): void => void (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  const stop = (): void => input.destroy();
   options.signal?.addEventListener('abort', stop, { once: true });
   try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+    for (let chunk = await input.next(); chunk !== undefined; chunk = await input.next()) {
       if (typeof chunk === 'string') throw new CaptureError('not-capture', reader.name, reader.bytes, 'stream yields text, not bytes');
       reader.push(chunk);
       options.onProgress?.(reader.bytes, undefined);
@@ -150,6 +163,12 @@ function fileError(caught: unknown, path: string, reader: CaptureReader | undefi
   return new CaptureError(started ? 'corrupt' : 'not-capture', path, reader?.bytes ?? 0, reason);
 }
 
+/** What a probe finds at the start of an input: its format, and its first packet's time when the probed bytes hold one. */
+export interface CaptureProbe {
+  format: CaptureFormat;
+  firstTs: number | undefined;
+}
+
 /**
  * Opens `path` and checks that it starts as a capture we read: throws a
  * `not-capture` CaptureError (missing, unreadable, empty, unknown format,
@@ -157,30 +176,99 @@ function fileError(caught: unknown, path: string, reader: CaptureReader | undefi
  * left to the full read.
  */
 export function sniffCaptureFile(path: string): CaptureFormat {
-  return sniffCapture(path).format;
+  return probeFile(path).format;
 }
 
 /** The time of a file's first packet, when its first 64 KiB hold one: how rotated files are put in order. */
 export function firstPacketTime(path: string): number | undefined {
-  return sniffCapture(path).firstTs;
+  return probeFile(path).firstTs;
 }
 
-function sniffCapture(path: string): { format: CaptureFormat; firstTs: number | undefined } {
+/** Checks a regular file's header and finds its first packet in its first 64 KiB. */
+export function probeFile(path: string): CaptureProbe {
   const fd = openCapture(path);
-  let firstTs: number | undefined;
-  const reader = new CaptureReader(path, (frame) => (firstTs ??= frame.ts));
+  const probe = new Probe(path);
   try {
     const buf = new Uint8Array(SNIFF_READ_BYTES);
-    const n = readChunk(reader, fd, buf, path);
-    try {
-      reader.push(buf.subarray(0, n));
-    } catch (caught) {
-      if (!(caught instanceof CaptureError) || caught.kind === 'not-capture') throw caught;
-    }
+    const n = readChunk(probe.reader, fd, buf, path);
+    probe.push(buf.subarray(0, n));
     // A file header still incomplete is fatal only if the file ends there.
-    if (!reader.started && n < buf.length) reader.end();
-    return { format: reader.format!, firstTs };
+    return probe.result(n < buf.length);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Checks the header of bytes in memory and finds their first packet in the first 64 KiB. */
+export function probeBytes(bytes: Uint8Array, name: string): CaptureProbe {
+  const probe = new Probe(name);
+  probe.push(bytes.subarray(0, SNIFF_READ_BYTES));
+  return probe.result(bytes.length <= SNIFF_READ_BYTES);
+}
+
+/**
+ * Opens a stream input and reads ahead until its header is accepted (and,
+ * with `untilFirstPacket`, its first packet or 64 KiB came): the chunks are
+ * kept for the full read. Throws not-capture as `probeFile` does; returns
+ * the input and, unless interrupted, what the probe found.
+ */
+export async function probeStream(
+  source: string | NodeJS.ReadableStream | StreamInput,
+  name: string,
+  untilFirstPacket: boolean,
+  signal?: AbortSignal,
+): Promise<{ input: StreamInput; probe: CaptureProbe | undefined }> {
+  const input = source instanceof StreamInput ? source : streamInput(source, undefined);
+  const probe = new Probe(name);
+  const stop = (): void => input.destroy();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    while (!probe.done(untilFirstPacket)) {
+      const chunk = await input.peek();
+      if (chunk === undefined) return { input, probe: probe.result(true) };
+      if (typeof chunk === 'string') throw new CaptureError('not-capture', name, probe.reader.bytes, 'stream yields text, not bytes');
+      probe.push(chunk);
+    }
+    return { input, probe: probe.result(false) };
+  } catch (caught) {
+    if (signal?.aborted) return { input, probe: undefined };
+    input.destroy();
+    if (caught instanceof CaptureError) throw caught;
+    throw readFailure(probe.reader, caught);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** A throwaway reader over an input's first bytes. */
+class Probe {
+  readonly reader: CaptureReader;
+  private firstTs: number | undefined;
+  /** Damage already in the probed bytes: left to the full read to report where it lies. */
+  private damaged = false;
+
+  constructor(name: string) {
+    this.reader = new CaptureReader(name, (frame) => (this.firstTs ??= frame.ts));
+  }
+
+  push(chunk: Uint8Array): void {
+    try {
+      this.reader.push(chunk);
+    } catch (caught) {
+      if (!(caught instanceof CaptureError) || caught.kind === 'not-capture') throw caught;
+      this.damaged = true;
+    }
+  }
+
+  /** True once the header was accepted and, when asked, the first packet (or 64 KiB, or damage) came. */
+  done(untilFirstPacket: boolean): boolean {
+    if (!this.reader.started) return false;
+    return !untilFirstPacket || this.firstTs !== undefined || this.damaged || this.reader.bytes >= SNIFF_READ_BYTES;
+  }
+
+  /** What was found; at the input's end, a header still incomplete is not-capture. */
+  result(atEnd: boolean): CaptureProbe {
+    if (atEnd && !this.reader.started) this.reader.end();
+    return { format: this.reader.format!, firstTs: this.firstTs };
   }
 }

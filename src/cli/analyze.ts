@@ -1,5 +1,6 @@
 /** `analyze`: every connection lifecycle, as a text table or NDJSON records. */
 import { runPipelineTo } from '../analyze.js';
+import { readsAsStream } from '../capture/stream-input.js';
 import type { SummaryRecord } from '../records.js';
 import { runSharded } from '../parallel/sharded.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
@@ -29,12 +30,13 @@ export const analyzeCommand = defineCommand({
     const { captures, format, jobs } = args;
     const inputs = inputsOf(captures);
     const analysis = analysisOptions(args, io);
+    const streams = inputs.some((i) => typeof i === 'string' && readsAsStream(i));
     if (jobs > 1) {
       if (format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
-      if (inputs.includes('-')) throw new UsageError('--jobs reads files (every worker reads them all), not standard input');
+      if (streams) throw new UsageError('--jobs reads files (every worker reads them all), not standard input or a pipe');
     }
     let summary: SummaryRecord;
-    if (format === 'ndjson' && !inputs.includes('-')) {
+    if (format === 'ndjson' && !streams) {
       // Files go to worker threads even for one job: the main thread writes the output meanwhile, and a
       // worker's young generation is kept small (reference capture: 0.89 of the time, 136 MiB against 151).
       const encoder = new NdjsonEncoder((bytes) => io.out.write(bytes));

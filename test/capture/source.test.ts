@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { CaptureError } from '../../src/capture/frame.js';
+import { prepareInputs } from '../../src/capture/inputs.js';
 import { readCapture, sniffCaptureFile } from '../../src/capture/source.js';
 import { copyFrame, load, readWhole, type FrameCopy } from './frames.js';
 import { PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
@@ -131,4 +132,23 @@ test('a stream that fails part-way resolves with a corrupt error at the bytes re
 test('a stream of text is rejected as not-capture', async (t) => {
   const error = await t.throwsAsync(readCapture(Readable.from(['abc']), 'text', () => {}), { instanceOf: CaptureError });
   t.is((error as CaptureError).kind, 'not-capture');
+});
+
+test('a stream probed ahead for its header and first packet is then read whole: the probe consumes nothing', async (t) => {
+  const bytes = load(PPTP);
+  const stream = Readable.from([bytes.subarray(0, 10), bytes.subarray(10, 30), bytes.subarray(30, 200), bytes.subarray(200)]);
+  const [first, second] = await prepareInputs([
+    { source: SECTIONS, name: 'sections' },
+    { source: stream, name: 'stream' },
+  ]);
+  // The stream's first packet is older than the file's: it is read first.
+  t.is(first!.name, 'stream');
+  t.is(second!.name, 'sections');
+  t.deepEqual((await collect(first!.source)).frames, readWhole(bytes).frames);
+});
+
+test('a stream that is no capture is refused by the probe, naming its first bytes', async (t) => {
+  const error = await t.throwsAsync(prepareInputs([{ source: Readable.from([Buffer.from('hello world')]), name: 'pipe' }]), { instanceOf: CaptureError });
+  t.is((error as CaptureError).kind, 'not-capture');
+  t.regex(error!.message, /pipe: not a pcap or pcapng file \(starts with 0x68656c6c\)/);
 });
