@@ -47,6 +47,7 @@ export type ConnectionSink = (summary: ConnectionSummary, log: TransitionLogView
 export class FlowTracker {
   private readonly table = new FlowTable();
   private evictedCount = 0;
+  private backwardCount = 0;
   private emittedCount = 0;
   private now = -Infinity;
   private readonly recycled: Lifecycle[] = [];
@@ -70,6 +71,10 @@ export class FlowTracker {
   get evicted(): number {
     return this.evictedCount;
   }
+  /** Packets earlier than the packet before them in their connection, given that packet's time. */
+  get backward(): number {
+    return this.backwardCount;
+  }
   get emitted(): number {
     return this.emittedCount;
   }
@@ -83,6 +88,11 @@ export class FlowTracker {
     const shard = this.options.shard;
     if (shard && shardOf(hash, shard.count) !== shard.index) return;
     let lifecycle = this.table.find(hash, pkt);
+    // Time that steps back within a connection (a clock stepped, captures of several hosts) keeps the connection's last time.
+    if (lifecycle && pkt.ts < lifecycle.lastTs) {
+      pkt.ts = lifecycle.lastTs;
+      this.backwardCount++;
+    }
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
       const timeWaitSince = lifecycle.machine.endTimeWait(pkt.ts, pkt.frameNo, this.options.timeWait);
       this.retire(lifecycle, pkt.ts, false);
