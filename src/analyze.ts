@@ -170,6 +170,7 @@ export async function runPipelineTo(
   };
 
   let frameNo = 1;
+  let impossibleTimes = 0;
   let firstTs = Infinity;
   let lastTs = -Infinity;
   const every = options.onCheckpoint ? (options.checkpointFrames ?? 65536) : 0;
@@ -198,6 +199,10 @@ export async function runPipelineTo(
     frameNo += result.frames;
     if (fileFirstTs < lastBefore) {
       summary.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
+    }
+    if (result.impossibleTimes) {
+      impossibleTimes += result.impossibleTimes.count;
+      summary.warnings.push(`${name}: ${result.impossibleTimes.count} packet(s) had times no clock gave (before 1970 or after 9999; the first is frame ${result.impossibleTimes.firstFrame}): each was given the time of the packet before it`);
     }
     if (result.warning) summary.warnings.push(result.warning.message);
     if (result.error) summary.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
@@ -231,6 +236,8 @@ export async function runPipelineTo(
     duplicate_copies: counts.duplicates,
     evicted_connections: tracker.evicted,
     one_sided_connections: oneSided,
+    impossible_timestamps: impossibleTimes,
+    backward_timestamps: tracker.backward,
   };
   if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
   summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));
@@ -243,6 +250,8 @@ export function connectionWarnings(counts: Record<string, number>, maxLive: stri
   const warnings: string[] = [];
   const evicted = counts.evicted_connections ?? 0;
   const oneSided = counts.one_sided_connections ?? 0;
+  const backward = counts.backward_timestamps ?? 0;
+  if (backward > 0) warnings.push(`${backward} packet(s) were earlier than the packet before them in their connection: each was given that packet's time, so no connection's time runs backwards`);
   if (evicted > 0) warnings.push(`live-connection limit (${maxLive}) reached: ${evicted} idle connections were reported early`);
   if (oneSided > 0) {
     warnings.push(`${oneSided} connection(s) were captured in one direction only (asymmetric routing, or a capture filter on one direction): the unseen side's states are inferred, and no wait on it is judged`);

@@ -26,6 +26,14 @@ export interface Frame {
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
+/**
+ * Packet times from 1970 up to the end of year 9999 are possible; pcapng can
+ * write others (a corrupted 64-bit timestamp, a huge `if_tsoffset`,
+ * `if_tsresol` 0 with large ticks), which a JavaScript Date cannot show or
+ * no clock gave. The reader gives such a packet the previous packet's time.
+ */
+export const LATEST_TIME = 253_402_300_800; // 10000-01-01T00:00:00Z
+
 /** What a reader found wrong with its input. */
 export type CaptureErrorKind =
   /** Not a capture at all, or an empty file: nothing usable (exit 2). */

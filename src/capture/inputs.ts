@@ -20,14 +20,15 @@ export interface NamedInput {
 }
 
 /**
- * Probes every input, in the order given, and returns them in the order of
+ * Probes every input of several, in the order given, and returns them in the order of
  * their first packets (inputs whose first packet was not found keep their
  * place after the others). Throws a not-capture CaptureError for the first
  * unusable one, after closing the streams already opened. Interrupted, it
  * returns what it opened, unordered.
  */
 export async function prepareInputs(inputs: NamedInput[], signal?: AbortSignal): Promise<NamedInput[]> {
-  const untilFirstPacket = inputs.length > 1;
+  // One input is refused by its own reading before it yields a record: no probe needed.
+  if (inputs.length < 2) return inputs;
   const prepared: (NamedInput & { firstTs: number })[] = [];
   try {
     for (const { source, name } of inputs) {
@@ -40,7 +41,7 @@ export async function prepareInputs(inputs: NamedInput[], signal?: AbortSignal):
       } else if (source instanceof Uint8Array) {
         prepared.push({ source, name, firstTs: probeBytes(source, name).firstTs ?? Infinity });
       } else {
-        const { input, probe } = await probeStream(source, name, untilFirstPacket, signal);
+        const { input, probe } = await probeStream(source, name, true, signal);
         prepared.push({ source: input, name, firstTs: probe?.firstTs ?? Infinity });
       }
     }
@@ -48,6 +49,6 @@ export async function prepareInputs(inputs: NamedInput[], signal?: AbortSignal):
     for (const { source } of prepared) if (source instanceof StreamInput) source.destroy();
     throw error;
   }
-  if (untilFirstPacket && !signal?.aborted) prepared.sort((a, b) => a.firstTs - b.firstTs);
+  if (!signal?.aborted) prepared.sort((a, b) => a.firstTs - b.firstTs);
   return prepared.map(({ source, name }) => ({ source, name }));
 }

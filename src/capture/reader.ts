@@ -17,7 +17,7 @@
  * `truncated` warning when the input stops inside a record, as when tcpdump
  * is killed, and throws `not-capture` when it stops inside the file header.
  */
-import { CaptureError, type CaptureFormat, type Frame } from './frame.js';
+import { CaptureError, LATEST_TIME, type CaptureFormat, type Frame } from './frame.js';
 import { DEFAULT_MAX_PCAP_RECORD, PcapParser } from './pcap.js';
 import { DEFAULT_MAX_PCAPNG_BLOCK, PcapngParser } from './pcapng.js';
 import { NEXT_CAPTURE, type RecordParser } from './record-parser.js';
@@ -52,6 +52,10 @@ export class CaptureReader {
   private received = 0;
   private nextFrameNo: number;
   private delivered = 0;
+  /** Time of the last packet whose time was possible. */
+  private lastTime = 0;
+  /** Packets with impossible times (see LATEST_TIME), and the frame number of the first. */
+  readonly impossible = { count: 0, firstFrame: 0 };
   /** Captures read before the current one: a concatenation (`cat a.pcap b.pcap`) is read as one input. */
   private previousCaptures = 0;
   private failure: CaptureError | undefined;
@@ -181,11 +185,19 @@ export class CaptureReader {
   private deliver(buf: Uint8Array, off: number, len: number, fileOffset: number): void {
     const frame = this.frame;
     if (this.parser!.parse(buf, off, len, fileOffset, frame)) {
+      if (frame.ts >= 0 && frame.ts < LATEST_TIME) this.lastTime = frame.ts;
+      else this.impossibleTime(frame);
       frame.fileOffset = fileOffset;
       frame.frameNo = this.nextFrameNo++;
       this.delivered++;
       this.onFrame(frame);
     }
+  }
+
+  /** A packet whose time no clock gave takes the previous packet's (0 before any), counted. */
+  private impossibleTime(frame: Frame): void {
+    if (this.impossible.count++ === 0) this.impossible.firstFrame = this.nextFrameNo;
+    frame.ts = this.lastTime;
   }
 
   /** Keeps the tail of a chunk, a record's beginning, for the next chunk; `len` is its length if known. */

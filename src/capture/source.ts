@@ -37,6 +37,8 @@ export interface ReadCaptureResult {
   frames: number;
   /** Bytes read. */
   bytes: number;
+  /** Packets whose times no clock gave (before 1970, after 9999): each got the previous packet's time. */
+  impossibleTimes?: { count: number; firstFrame: number };
   /** The last record was cut short (the input ends as when tcpdump is killed). */
   warning?: CaptureError;
   /** Damage part-way: every frame before `error.offset` was delivered, nothing after. */
@@ -70,6 +72,7 @@ export async function readCapture(
   }
   const warning = error || options.signal?.aborted ? undefined : reader.end();
   const result: ReadCaptureResult = { format: reader.format!, frames: reader.frames, bytes: reader.bytes };
+  if (reader.impossible.count > 0) result.impossibleTimes = reader.impossible;
   if (warning) result.warning = warning;
   if (error) result.error = error;
   return result;

@@ -152,7 +152,7 @@ function mergeSummaries(shards: SummaryRecord[], maxLive: number): SummaryRecord
   const first = shards[0]!;
   const statesAtEnd: Partial<Record<TcpState, number>> = {};
   let connections = 0;
-  const connectionCounts = { evicted_connections: 0, one_sided_connections: 0 };
+  const connectionCounts = { evicted_connections: 0, one_sided_connections: 0, backward_timestamps: 0 };
   for (const s of shards) {
     connections += s.connections;
     for (const key of Object.keys(connectionCounts) as (keyof typeof connectionCounts)[]) connectionCounts[key] += s.counts[key] ?? 0;

@@ -154,10 +154,24 @@ test('if_tsoffset adds whole seconds, negative ones too', (t) => {
     };
     const { frames } = readWhole(bytesOf(
       shb(o), idb(1, 0, o, offsetOption(1000)), idb(1, 0, o, offsetOption(-100)),
-      epb(0, 0, 7_000_000, payload, o), epb(1, 0, 7_000_000, payload, o),
+      epb(0, 0, 200_000_000, payload, o), epb(1, 0, 200_000_000, payload, o),
     ));
-    t.deepEqual(frames.map((f) => f.ts), [1007, -93]);
+    t.deepEqual(frames.map((f) => f.ts), [1200, 100]);
   }
+});
+
+test('a time before 1970 or past 9999 takes the previous packet\'s time (0 before any), and is counted with its first frame', (t) => {
+  const micro = option(9, [6, 0, 0, 0], LE);
+  const reader = new CaptureReader('x', (f) => times.push(f.ts));
+  const times: number[] = [];
+  reader.push(bytesOf(
+    shb(LE), idb(1, 0, LE, micro),
+    epb(0, 0xffffffff, 0, payload, LE), // 1.8e13 s: past what a Date shows
+    epb(0, 0, 5_000_000, payload, LE),
+    epb(0, 0x80000000, 0, payload, LE),
+  ));
+  t.deepEqual(times, [0, 5, 5]);
+  t.deepEqual(reader.impossible, { count: 2, firstFrame: 1 });
 });
 
 /** Builds a capture whose last block is damaged and checks where and how the reader stops. */

@@ -148,7 +148,10 @@ test('a stream probed ahead for its header and first packet is then read whole: 
 });
 
 test('a stream that is no capture is refused by the probe, naming its first bytes', async (t) => {
-  const error = await t.throwsAsync(prepareInputs([{ source: Readable.from([Buffer.from('hello world')]), name: 'pipe' }]), { instanceOf: CaptureError });
+  const error = await t.throwsAsync(prepareInputs([
+    { source: PPTP, name: 'file' },
+    { source: Readable.from([Buffer.from('hello world')]), name: 'pipe' },
+  ]), { instanceOf: CaptureError });
   t.is((error as CaptureError).kind, 'not-capture');
   t.regex(error!.message, /pipe: not a pcap or pcapng file \(starts with 0x68656c6c\)/);
 });
