@@ -1,25 +1,30 @@
 /**
  * Seeded fuzzing: real captures, mutated where it hurts (headers, record and
- * block lengths, IP and TCP header fields), through the whole pipeline. No
- * exception but a refused start, the summary always last, every record
- * serialisable and its NDJSON bytes those of JSON.stringify, memory bounded
- * whatever a length field claims.
+ * block lengths, timestamps, IP and TCP header fields), through the whole
+ * pipeline and the renderings of `report` and `states`. No exception but a
+ * refused start, the summary always last, every record serialisable, its
+ * NDJSON bytes those of JSON.stringify and within the contract, memory
+ * bounded whatever a length field claims.
  * Longer runs: FUZZ_CASES=100000 FUZZ_SEED=7 npx ava test/fuzz/
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runPipeline, runPipelineTo } from '../../src/analyze.js';
 import { CaptureError } from '../../src/capture/frame.js';
 import { toConnectionRecord } from '../../src/flow/lifecycle.js';
 import type { OutputRecord } from '../../src/records.js';
 import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
-import { CAPTURES, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
+import { CAPTURES, CONTRACT_CHECK, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
+import { renderAll } from '../helpers/render.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const CASES = Number(process.env.FUZZ_CASES ?? 10000);
+/** Every how many cases the records keep their segments and are also rendered as reports and states (1: every case). */
+const RENDER_EVERY = Number(process.env.FUZZ_RENDER_EVERY ?? 20);
 const CASE_MS = 5000;
 const HEAP_BOUND = 400 * 1024 * 1024;
 const REGRESSIONS = path.join(ROOT, 'test/regressions');
@@ -86,7 +91,7 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
   const l = layout(b);
   const records = l.offsets;
   const u32 = (value: number, at: number) => { if (at + 4 <= b.length) (l.le ? b.writeUInt32LE(value >>> 0, at) : b.writeUInt32BE(value >>> 0, at)); };
-  const kind = pick(11);
+  const kind = pick(12);
   switch (kind) {
     case 0: // bit flips anywhere
       for (let i = 0, n = 1 + pick(8); i < n; i++) b[pick(b.length)]! ^= 1 << pick(8);
@@ -153,6 +158,13 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
       }
       return b;
     }
+    case 10: { // timestamps that lie: past any date, before 1970, far back, far ahead (a pcapng 64-bit count, a pcap seconds field)
+      if (!records.length) return b;
+      const o = records[pick(records.length)]!;
+      if (!l.pcapng) u32([0, 1, 0xffffffff, 0x80000000, pick(0x100000000)][pick(5)]!, o);
+      else if ((l.le ? b.readUInt32LE(o) : b.readUInt32BE(o)) === 6) u32([0xffffffff, 0x80000000, 0x7fffffff, 0, pick(0x100000000)][pick(5)]!, o + 12);
+      return b;
+    }
     default: // random bytes over a packet
       if (records.length) {
         const r = packetStart(b, l, records[pick(records.length)]!);
@@ -177,6 +189,12 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
   let damaged = 0;
   let slowest = 0;
   let peakHeap = 0;
+  let rendered = 0;
+  // Every case's connections and findings go to one file, closed by a summary of them all, for one contract check.
+  const contractFile = path.join(mkdtempSync(path.join(tmpdir(), 'fuzz-')), 'records.ndjson');
+  const contractFd = openSync(contractFile, 'w');
+  let contractConnections = 0;
+  let contractFindings = 0;
   const started = Date.now();
   for (let i = 0; i < CASES; i++) {
     const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
@@ -187,7 +205,7 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
     const encoder = new NdjsonEncoder((bytes) => chunks.push(bytes));
     let expected = '';
     try {
-      const summary = await runPipelineTo([new Uint8Array(input)], {}, {
+      const summary = await runPipelineTo([new Uint8Array(input)], { keepSegments: i % RENDER_EVERY === 0 ? 24 : 0 }, {
         connection: (c, log) => {
           const record = toConnectionRecord(c, log);
           records.push(record);
@@ -202,6 +220,18 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
       JSON.stringify(records);
       encoder.flush();
       if (Buffer.concat(chunks).toString('utf8') !== expected) return t.fail(`case ${i}: NDJSON bytes differ from JSON.stringify, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-ndjson`)}`);
+      const findings = records.filter((r) => r.type === 'finding');
+      writeSync(contractFd, expected + findings.map((r) => JSON.stringify(r) + '\n').join(''));
+      contractConnections += summary.connections;
+      contractFindings += findings.length;
+      if (i % RENDER_EVERY === 0) {
+        try {
+          await renderAll(records);
+          rendered++;
+        } catch (error) {
+          return t.fail(`case ${i}: rendering failed, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-render`)}: ${error instanceof Error ? error.stack : String(error)}`);
+        }
+      }
     } catch (error) {
       if (!(error instanceof CaptureError) || error.kind !== 'not-capture') {
         const kept = keepFailure(input, `fuzz-seed${SEED}-case${i}`);
@@ -215,10 +245,14 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
     if (i % 100 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }
   t.true(peakHeap < HEAP_BOUND, `heap peaked at ${(peakHeap / 1e6).toFixed(0)} MB`);
-  t.log(`${CASES} cases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${refused} refused, ${damaged} damaged part-way, slowest ${slowest} ms, heap peak ${(peakHeap / 1e6).toFixed(0)} MB`);
+  writeSync(contractFd, JSON.stringify({ type: 'summary', packets: 0, tcp_packets: 0, connections: contractConnections, states_at_end: {}, findings: contractFindings }) + '\n');
+  closeSync(contractFd);
+  const contract = spawnSync(process.execPath, [CONTRACT_CHECK, contractFile], { encoding: 'utf8' });
+  t.is(contract.status, 0, `records outside the contract (${contractFile}):\n${contract.stdout}${contract.stderr}`);
+  t.log(`${CASES} cases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${refused} refused, ${damaged} damaged part-way, ${rendered} rendered, slowest ${slowest} ms, heap peak ${(peakHeap / 1e6).toFixed(0)} MB`);
 });
 
-test('fuzz through the command line: exit codes only 0, 2 or 3, NDJSON on stdout, no stack trace', (t) => {
+test('fuzz through the command line: analyze, report and states exit only 0, 2 or 3, NDJSON on stdout, no stack trace', (t) => {
   const rnd = prng(SEED + 1);
   for (let i = 0; i < 25; i++) {
     const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
@@ -227,6 +261,14 @@ test('fuzz through the command line: exit codes only 0, 2 or 3, NDJSON on stdout
     t.true([0, 2, 3].includes(r.status ?? -1), `case ${i}: exit ${r.status}: ${r.stderr}`);
     t.notRegex(r.stderr, /\n\s+at /, `case ${i}: stack trace`);
     for (const line of r.stdout.split('\n').filter(Boolean)) JSON.parse(line);
+    // Every fifth case also as a report and a states view: the same exit codes, no stack trace.
+    if (i % 5 !== 0) continue;
+    for (const args of [['report', '--format', 'html', '-'], ['states', '-']]) {
+      const rendered = runCli(args, { input });
+      if (![0, 2, 3].includes(rendered.status ?? -1) || /\n\s+at /.test(rendered.stderr)) keepFailure(input, `fuzz-cli-seed${SEED + 1}-case${i}-${args[0]}`);
+      t.true([0, 2, 3].includes(rendered.status ?? -1), `case ${i}, ${args[0]}: exit ${rendered.status}: ${rendered.stderr}`);
+      t.notRegex(rendered.stderr, /\n\s+at /, `case ${i}, ${args[0]}: stack trace`);
+    }
   }
 });
 

@@ -1,6 +1,7 @@
 /**
- * Every input in test/regressions/ (see its README) through the pipeline and
- * the command line: the fuzz test's assertions, and the outcome pinned in
+ * Every input in test/regressions/ (see its README) through the pipeline, the
+ * renderings of `report` and `states`, and the command line, whose records
+ * keep the contract: the fuzz test's assertions, and the outcome pinned in
  * expected.json (exit code, damage offset, each connection's end states and
  * the summary's counts), so a change in how hostile input is read shows here.
  */
@@ -11,7 +12,8 @@ import { runPipeline } from '../../src/analyze.js';
 import { CaptureError } from '../../src/capture/frame.js';
 import type { ConnectionRecord, OutputRecord, SummaryRecord } from '../../src/records.js';
 import { ROOT } from '../helpers/paths.js';
-import { runCli } from '../helpers/cli.js';
+import { contractCheck, runCli } from '../helpers/cli.js';
+import { renderAll } from '../helpers/render.js';
 
 const DIR = path.join(ROOT, 'test/regressions');
 const expected = JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, Outcome>;
@@ -28,7 +30,8 @@ interface Outcome {
 async function outcome(file: string): Promise<Outcome> {
   const records: OutputRecord[] = [];
   try {
-    const summary: SummaryRecord = await runPipeline([file], {}, (r) => records.push(r));
+    const summary: SummaryRecord = await runPipeline([file], { keepSegments: 24 }, (r) => records.push(r));
+    await renderAll(records); // the report and states views of it must not fail either
     const result: Outcome = {
       exit: summary.errors.length ? 3 : 0,
       connections: records.filter((r): r is ConnectionRecord => r.type === 'connection').map((c) => `${c.client_state} ${c.server_state}${c.open_at_end ? ' open' : ''}`),
@@ -55,6 +58,10 @@ for (const name of inputs) {
     t.is(r.status, expected[name]!.exit, r.stderr);
     t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
     const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as OutputRecord);
-    if (expected[name]!.exit !== 2) t.is(lines.at(-1)?.type, 'summary');
+    if (expected[name]!.exit !== 2) {
+      t.is(lines.at(-1)?.type, 'summary');
+      const check = contractCheck(r.stdout);
+      t.true(check.ok, check.output);
+    }
   });
 }
