@@ -74,7 +74,10 @@ export type CaptureInput = string | NodeJS.ReadableStream | Uint8Array;
 
 function inputName(input: CaptureInput, index: number): string {
   if (typeof input === 'string') return input === '-' ? '<stdin>' : input;
-  return input instanceof Uint8Array ? `<buffer ${index + 1}>` : `<stream ${index + 1}>`;
+  if (input instanceof Uint8Array) return `<buffer ${index + 1}>`;
+  // A file stream (fs.createReadStream) carries its path.
+  const path = (input as { path?: unknown }).path;
+  return typeof path === 'string' ? path : `<stream ${index + 1}>`;
 }
 
 /**

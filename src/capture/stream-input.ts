@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import { Readable } from 'node:stream';
 
 export class StreamInput {
   /** Chunks taken to probe the input, handed out again first. */
@@ -51,6 +52,15 @@ export class StreamInput {
     return done ? undefined : value;
   }
 
+  /** The input as a Node stream named `path`, from its first chunk on, the peeked ones included. */
+  readable(path: string): NodeJS.ReadableStream {
+    const next = (): Promise<Uint8Array | string | undefined> => this.next();
+    const stream = Readable.from((async function* () {
+      for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
+    })(), { objectMode: false });
+    return Object.assign(stream, { path });
+  }
+
   /** Stops the input: a pending read ends (Ctrl-C on a live capture that sends nothing). */
   destroy(): void {
     (this.stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
@@ -80,4 +90,30 @@ export function openStream(path: string): NodeJS.ReadableStream {
     return new net.Socket({ fd, readable: true, writable: false });
   }
   return fs.createReadStream(path);
+}
+
+/**
+ * The first byte of `path` (`-`, a pipe, a FIFO or a file), or undefined when
+ * there is none or it cannot be read (the full read names why), without
+ * losing it: a stream is handed back to be read from its start.
+ */
+export async function peekFirstByte(path: string): Promise<{ first: number | undefined; stream?: NodeJS.ReadableStream }> {
+  if (!readsAsStream(path)) {
+    const byte = new Uint8Array(1);
+    try {
+      const fd = fs.openSync(path, 'r');
+      try {
+        return { first: fs.readSync(fd, byte, 0, 1, 0) === 1 ? byte[0] : undefined };
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return { first: undefined };
+    }
+  }
+  const input = new StreamInput(openStream(path));
+  let chunk = await input.peek();
+  while (chunk !== undefined && chunk.length === 0) chunk = await input.peek();
+  const first = chunk === undefined ? undefined : typeof chunk === 'string' ? chunk.charCodeAt(0) : chunk[0];
+  return { first, stream: input.readable(path === '-' ? '<stdin>' : path) };
 }

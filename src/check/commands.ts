@@ -1,7 +1,8 @@
 /** `check` (policy and baseline, exit 0 or 1) and `diff` (two analyses side by side). */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import ndjson from 'ndjson';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { peekFirstByte } from '../capture/stream-input.js';
 import type { FindingExample, OutputRecord } from '../records.js';
 import { addToTally, newTally, type Tally } from './tally.js';
 import { applyMaxFlags, emptyPolicy, loadPolicy, PolicyError, type Policy } from './policy.js';
@@ -27,11 +28,11 @@ export interface CheckOptions {
 }
 
 /** Reads an earlier `analyze --format ndjson` output; a bad line is an error naming its number. */
-export async function readNdjsonRecords(file: string): Promise<OutputRecord[]> {
+export async function readNdjsonRecords(file: string, stream: NodeJS.ReadableStream = createReadStream(file)): Promise<OutputRecord[]> {
   const records: OutputRecord[] = [];
   let line = 0;
   await new Promise<void>((resolve, reject) => {
-    createReadStream(file)
+    stream
       .on('error', (e) => reject(new PolicyError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e.message})`)))
       .pipe(ndjson.parse({ strict: true }))
       .on('data', (r: OutputRecord) => {
@@ -130,11 +131,12 @@ export async function runCheck(batches: AsyncIterable<OutputRecord[]>, opts: Che
   return passed ? 0 : 1;
 }
 
+/** An earlier analysis (NDJSON) or a capture, from a file, `-` or a pipe, told apart by the first byte. */
 async function recordsOf(file: string, options: AnalyzeOptions): Promise<OutputRecord[]> {
-  const head = readFileSync(file).subarray(0, 1).toString();
-  if (head === '{') return readNdjsonRecords(file);
+  const { first, stream } = await peekFirstByte(file);
+  if (first === 0x7b /* { */) return readNdjsonRecords(file, stream);
   const out: OutputRecord[] = [];
-  for await (const r of analyze([file], options)) {
+  for await (const r of analyze([stream ?? file], options)) {
     if (r.type === 'connection') delete r.segments;
     out.push(r);
   }
