@@ -27,7 +27,8 @@ test('analyze --stuck-after 2 on the CLOSE_WAIT scenario: server CLOSE_WAIT with
 test('every kernel-made capture gives NDJSON that keeps the contract', (t) => {
   const scenarios = JSON.parse(readFileSync(cap('scenarios.json'), 'utf8')) as { file: string }[];
   for (const s of scenarios) {
-    const r = runCli(['analyze', '--format', 'ndjson', cap(s.file)]);
+    // The built command line: dozens of captures, one quick start each.
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'analyze', '--format', 'ndjson', cap(s.file)], { encoding: 'utf8' });
     t.is(r.status, 0, `${s.file}: ${r.stderr}`);
     const verdict = contractCheck(r.stdout);
     t.true(verdict.ok, `${s.file}: ${verdict.output}`);
