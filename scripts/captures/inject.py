@@ -6,8 +6,11 @@ usage: inject.py synflood DST PORT COUNT SRC_PREFIX   - SYNs from COUNT spoofed 
        inject.py overlap IFACE SRC DST DPORT BACK LEN - waits on IFACE for the first data segment SRC sends to
                                                         DST:DPORT, then forges LEN bytes of other data from SRC,
                                                         starting BACK bytes before that segment's end
+       inject.py replay IFACE SRC DELAY               - waits on IFACE for the first FIN that SRC (IPv4 or IPv6)
+                                                        sends, and DELAY seconds later sends that frame again:
+                                                        an old duplicate, late from the network
 """
-import random, socket, struct, sys
+import random, socket, struct, sys, time
 
 def checksum(data):
     if len(data) % 2:
@@ -46,6 +49,35 @@ def first_data_segment(iface, src, dst, dport):
         if port == dport and length > 0:
             return sport, seq, ack, length
 
+def first_fin(sniff, src):
+    """The first Ethernet frame seen with a TCP FIN from src, IPv4 or IPv6."""
+    family = socket.AF_INET6 if ':' in src else socket.AF_INET
+    address = socket.inet_pton(family, src)
+    while True:
+        frame = sniff.recv(65535)
+        if family == socket.AF_INET and frame[12:14] == b'\x08\x00' and frame[23] == 6 and frame[26:30] == address:
+            tcp = frame[14 + (frame[14] & 15) * 4:]
+        elif family == socket.AF_INET6 and frame[12:14] == b'\x86\xdd' and frame[20] == 6 and frame[22:38] == address:
+            tcp = frame[54:]
+        else:
+            continue
+        if tcp[13] & FIN:
+            return frame
+
+
+def with_tcp_checksum(frame):
+    """The frame with its TCP checksum computed: a frame seen leaving a host with checksum
+    offload carries only the pseudo-header's sum, which its receiver would reject."""
+    if frame[12:14] == b'\x08\x00':
+        ihl = (frame[14] & 15) * 4
+        start, end = 14 + ihl, 14 + struct.unpack('!H', frame[16:18])[0]
+        pseudo = frame[26:34] + struct.pack('!BBH', 0, 6, end - start)
+    else:
+        start, end = 54, 54 + struct.unpack('!H', frame[18:20])[0]
+        pseudo = frame[22:54] + struct.pack('!IxxxB', end - start, 6)
+    tcp = frame[start:16 + start] + b'\0\0' + frame[start + 18:end]
+    return frame[:start + 16] + struct.pack('!H', checksum(pseudo + tcp)) + frame[start + 18:]
+
 raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 random.seed(7)
 kind = sys.argv[1]
@@ -66,3 +98,12 @@ elif kind == 'overlap':
     start = (seq + seen - back) % (1 << 32)
     raw.sendto(segment(src, sport, dst, dport, start, PSH | ACK, ack, b'X' * length), (dst, 0))
     print('forged %d bytes at seq %d over a %d-byte segment at seq %d' % (length, start, seen, seq), flush=True)
+elif kind == 'replay':
+    iface, src, delay = sys.argv[2], sys.argv[3], float(sys.argv[4])
+    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    sniff.bind((iface, 0))
+    print('waiting for a FIN from %s' % src, flush=True)
+    frame = first_fin(sniff, src)
+    time.sleep(delay)
+    sniff.send(with_tcp_checksum(frame))
+    print('sent again a %d-byte FIN frame from %s' % (len(frame), src), flush=True)

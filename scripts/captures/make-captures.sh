@@ -36,7 +36,7 @@ setup() {
 }
 
 start_capture() { # name
-  ip netns exec $SRV tcpdump -i tl-s -s 128 -U -w "$out/$1.pcap" >/dev/null 2>&1 &
+  ip netns exec $SRV tcpdump -i tl-s -s 128 -U --immediate-mode -w "$out/$1.pcap" >/dev/null 2>&1 &
   TCPDUMP=$!
   sleep 1
 }
@@ -207,7 +207,7 @@ scenario_last_ack_lost_ack() {
 # any-sll2: tcpdump -i any (Linux cooked v2 headers) in the server namespace.
 scenario_any_sll2() {
   setup
-  ip netns exec $SRV tcpdump -i any -y LINUX_SLL2 -s 128 -U -w "$out/any-sll2.pcap" >/dev/null 2>&1 &
+  ip netns exec $SRV tcpdump -i any -y LINUX_SLL2 -s 128 -U --immediate-mode -w "$out/any-sll2.pcap" >/dev/null 2>&1 &
   TCPDUMP=$!
   sleep 1
   ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 close 2 &

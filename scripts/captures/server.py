@@ -9,6 +9,7 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE simclose - echo until SIGUSR1, then shutdown(SHUT_WR), read to the end and close
   MODE noaccept - listen with a backlog of 4 and never accept: the accept queue fills (it holds 5)
   MODE stream  - read the request to the client's FIN, then send 1 KiB every 0.5 s for 6 s, then close
+  MODE tfo     - as close, on a listener that accepts TCP Fast Open (data in the SYN)
 """
 import signal, socket, sys, time
 
@@ -19,6 +20,9 @@ ls = socket.socket(family, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 if mode == 'noread':
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+if mode == 'tfo':
+    ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+    mode = 'close'
 ls.bind((addr, port))
 ls.listen(4 if mode == 'noaccept' else 128)
 print('listening', flush=True)
@@ -50,7 +54,10 @@ for _ in range(count):
         c.close()
         continue
     while True:
-        data = c.recv(4096)
+        try:
+            data = c.recv(4096)
+        except ConnectionResetError:
+            break  # the client aborted: nothing more to echo
         if not data:
             break
         c.sendall(data)
