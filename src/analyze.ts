@@ -41,6 +41,15 @@ export interface AnalyzeOptions {
    * and the summary says where reading stopped (the CLI's Ctrl-C).
    */
   signal?: AbortSignal;
+  /**
+   * The input may be a capture still running (default: when standard input
+   * or a pipe is among the inputs): a connection whose both sides are CLOSED
+   * goes out half a second after its last packet instead of TIME_WAIT's
+   * length later (later packets of it are counted in
+   * `summary.counts.late_packets`), and while the input pauses, capture time
+   * follows the wall clock, so records leave as they become final.
+   */
+  live?: boolean;
   /** analyze(): records made but not yet taken before reading pauses (default 4096). */
   queueLimit?: number;
   /**
@@ -104,7 +113,17 @@ export interface PipelineOutput {
   connection(summary: ConnectionSummary, log: TransitionLogView): void;
   finding(record: FindingRecord): void;
   summary(record: SummaryRecord): void;
+  /**
+   * Live input: called about every LIVE_TICK_MS while a stream is read, so
+   * records buffered for output go out within about a second also while the
+   * input pauses.
+   */
+  tick?(): void;
 }
+
+/** Live input: how often buffered output is pushed out, and how long a pause lets capture time follow the wall clock. */
+const LIVE_TICK_MS = 250;
+const LIVE_PAUSE_MS = 500;
 
 /**
  * Runs the whole pipeline, handing each record to `emit` as an object as
@@ -132,6 +151,7 @@ export async function runPipelineTo(
   const given = Array.isArray(inputList) ? inputList : [inputList];
   const inputs = await prepareInputs(given.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
 
+  const live = options.live ?? given.some((source) => typeof source === 'string' && readsAsStream(source));
   const decoder = new Decoder();
   const pkt = new PacketView();
   const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
@@ -153,6 +173,7 @@ export async function runPipelineTo(
       maxLive: options.maxLive ?? DEFAULTS.maxLive,
       keepSegments: options.keepSegments ?? 0,
       shard: options.shard,
+      live,
     },
     onConnection,
   );
@@ -189,16 +210,25 @@ export async function runPipelineTo(
       if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, name);
       if (every > 0 && frame.frameNo % every === 0) options.onCheckpoint!(frame.frameNo);
     };
+    // Live input: while the input pauses, capture time follows the wall clock from the last chunk on.
+    let chunkAt = performance.now();
+    const ticks = live
+      ? setInterval(() => {
+          const paused = performance.now() - chunkAt;
+          if (paused >= LIVE_PAUSE_MS && Number.isFinite(lastTs)) tracker.advance(lastTs + paused / 1000);
+          output.tick?.();
+        }, LIVE_TICK_MS)
+      : undefined;
     const result = await readCapture(input, name, onFrame, {
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
       firstFrameNo: frameNo,
       pause: options.pause,
       signal: options.signal,
-      onProgress: options.onProgress
-        ? (bytes: number, totalBytes: number | undefined) =>
-            options.onProgress!({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live })
-        : undefined,
-    });
+      onProgress: (bytes: number, totalBytes: number | undefined) => {
+        chunkAt = performance.now();
+        options.onProgress?.({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live });
+      },
+    }).finally(() => clearInterval(ticks));
     frameNo += result.frames;
     if (fileFirstTs < lastBefore) {
       summary.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
@@ -241,6 +271,7 @@ export async function runPipelineTo(
     one_sided_connections: oneSided,
     impossible_timestamps: impossibleTimes,
     backward_timestamps: tracker.backward,
+    ...(live && { late_packets: tracker.latePackets }),
   };
   if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
   summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));

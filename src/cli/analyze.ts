@@ -53,6 +53,7 @@ export const analyzeCommand = defineCommand({
         connection: (record, log) => encoder.connection(record, log),
         finding: (record) => encoder.record(record),
         summary: (record) => encoder.record(record),
+        tick: () => encoder.flush(),
       });
       encoder.flush();
     } else {
@@ -61,6 +62,7 @@ export const analyzeCommand = defineCommand({
         connection: (record) => table.connection(record),
         finding: (record) => table.finding(record),
         summary: (record) => table.summary(record),
+        tick: () => table.flush(),
       });
       table.flush();
     }

@@ -42,6 +42,10 @@ export class Lifecycle {
   readonly idleLink = new Link<Lifecycle>(this);
   /** Its place in the tracker's list of lifecycles that look over. */
   readonly doneLink = new Link<Lifecycle>(this);
+  /** Live input: its place in the tracker's list of lifecycles with both sides CLOSED, whose record is due soon. */
+  readonly closedLink = new Link<Lifecycle>(this);
+  /** Live input: its record went out early; it stays only to take its late packets. */
+  emitted = false;
   firstTs = 0;
   lastTs = 0;
   firstFrame = 0;
@@ -71,6 +75,8 @@ export class Lifecycle {
     this.hash = 0;
     this.idleLink.reset();
     this.doneLink.reset();
+    this.closedLink.reset();
+    this.emitted = false;
     this.firstTs = pkt.ts;
     this.lastTs = 0;
     this.firstFrame = pkt.frameNo;
@@ -96,6 +102,11 @@ export class Lifecycle {
   get finished(): boolean {
     const m = this.machine;
     return isOver(m.client.state) && isOver(m.server.state) && m.client.sentPackets + m.server.sentPackets > 0;
+  }
+
+  /** Both sides CLOSED: no TIME_WAIT to wait out (refused, reset). */
+  get bothClosed(): boolean {
+    return this.machine.client.state === 'CLOSED' && this.machine.server.state === 'CLOSED' && this.finished;
   }
 
   apply(pkt: PacketView): void {

@@ -23,6 +23,13 @@ import { LinkList } from './link-list.js';
 /** Ten seconds: far beyond any retransmission timeout of a healthy path, short enough to catch a leak in a brief capture. */
 export const DEFAULT_STUCK_AFTER = 10;
 
+/**
+ * Live input: seconds of capture time a lifecycle whose both sides are
+ * CLOSED (refused, reset) waits for packets still in flight before its record
+ * goes out.
+ */
+export const CLOSED_GRACE = 0.5;
+
 /** Lifecycles kept for reuse: enough to absorb the churn of short connections, few enough to give memory back when traffic drops. */
 const RECYCLE_LIMIT = 4096;
 
@@ -35,6 +42,13 @@ export interface TrackerOptions {
   shard?: { index: number; count: number } | undefined;
   /** Most ended lifecycles kept for reuse (default RECYCLE_LIMIT; 0: none, every lifecycle is new). */
   recycleLimit?: number;
+  /**
+   * Live input (standard input): a lifecycle whose both sides are CLOSED goes
+   * out after CLOSED_GRACE instead of waiting TIME_WAIT's length, and stays
+   * in the table until then, emitted, so that its late packets are counted
+   * (`latePackets`) instead of starting a lifecycle of their own.
+   */
+  live?: boolean;
 }
 
 /**
@@ -59,6 +73,9 @@ export class FlowTracker {
    * packet moves it to the tail.
    */
   private readonly done = new LinkList<Lifecycle>();
+  /** Live input: lifecycles whose both sides are CLOSED and whose record is not out yet, oldest last packet first. */
+  private readonly closed = new LinkList<Lifecycle>();
+  private latePacketCount = 0;
 
   constructor(
     private readonly options: TrackerOptions,
@@ -77,6 +94,10 @@ export class FlowTracker {
   }
   get emitted(): number {
     return this.emittedCount;
+  }
+  /** Live input: packets that came after their lifecycle's record went out. */
+  get latePackets(): number {
+    return this.latePacketCount;
   }
 
   onPacket(pkt: PacketView, file?: string): void {
@@ -100,23 +121,39 @@ export class FlowTracker {
       lifecycle.timeWaitReuseSince = timeWaitSince;
     } else if (!lifecycle) {
       lifecycle = this.begin(hash, pkt, file);
+    } else if (lifecycle.emitted) {
+      this.latePacketCount++;
+      return;
     }
     lifecycle.apply(pkt);
     this.idle.moveToEnd(lifecycle.idleLink);
     this.done.remove(lifecycle.doneLink);
     if (lifecycle.finished) this.done.push(lifecycle.doneLink);
+    if (this.options.live) {
+      this.closed.remove(lifecycle.closedLink);
+      if (lifecycle.bothClosed) this.closed.push(lifecycle.closedLink);
+    }
+  }
+
+  /** Live input paused: capture time is taken to have reached `ts`, so records that are final by then go out. */
+  advance(ts: number): void {
+    if (ts <= this.now) return;
+    this.now = ts;
+    this.sweep();
   }
 
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
   finish(endTs?: number): void {
     const end = endTs ?? this.now;
     for (const l of [...this.table.values()]) {
+      if (l.emitted) continue;
       l.machine.ageTimeWait(end, this.options.timeWait);
       this.emitRecord(l, end, !l.finished);
     }
     this.table.clear();
     this.idle.clear();
     this.done.clear();
+    this.closed.clear();
     this.recycled.length = 0;
   }
 
@@ -144,7 +181,7 @@ export class FlowTracker {
     const oldest = this.idle.head;
     const victim = this.done.head?.owner ?? (oldest?.owner !== keep ? oldest?.owner : oldest.next?.owner);
     if (!victim) return;
-    this.evictedCount++;
+    if (!victim.emitted) this.evictedCount++;
     this.retire(victim, this.now, !victim.finished);
   }
 
@@ -153,8 +190,11 @@ export class FlowTracker {
     if (!this.table.remove(l.hash, l)) return; // already gone
     this.idle.remove(l.idleLink);
     this.done.remove(l.doneLink);
-    l.machine.ageTimeWait(at, this.options.timeWait);
-    this.emitRecord(l, at, openAtEnd);
+    this.closed.remove(l.closedLink);
+    if (!l.emitted) {
+      l.machine.ageTimeWait(at, this.options.timeWait);
+      this.emitRecord(l, at, openAtEnd);
+    }
     if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);
   }
 
@@ -163,9 +203,18 @@ export class FlowTracker {
     this.emit(l.summarize(endTs, this.options, openAtEnd), l.machine.log);
   }
 
-  /** Emits lifecycles that have been over for TIME_WAIT's length of capture time. */
+  /**
+   * Emits lifecycles that have been over for TIME_WAIT's length of capture
+   * time; on live input, also those with both sides CLOSED for CLOSED_GRACE.
+   */
   private sweep(): void {
     const wait = this.options.timeWait;
+    for (let head = this.closed.head; head && head.owner.lastTs + CLOSED_GRACE <= this.now; head = this.closed.head) {
+      const l = head.owner;
+      this.closed.remove(head);
+      this.emitRecord(l, this.now, false);
+      l.emitted = true;
+    }
     for (let head = this.done.head; head && head.owner.lastTs + wait <= this.now; head = this.done.head) this.retire(head.owner, this.now, false);
   }
 }

@@ -39,7 +39,8 @@ test('a capture on standard input gives the same records as the file', (t) => {
   const fromFile = runCli(['analyze', '--format', 'ndjson', cap('time-wait-storm.pcap')]);
   const fromStdin = runCli(['analyze', '--format', 'ndjson', '-'], { input: readFileSync(cap('time-wait-storm.pcap')) });
   t.is(fromStdin.status, 0, fromStdin.stderr);
-  const strip = (text: string) => ndjsonLines(text).map((o) => ({ ...o, files: undefined, file: undefined }));
+  // Live input also counts packets that came after their connection's record went out.
+  const strip = (text: string) => ndjsonLines(text).map((o) => ({ ...o, files: undefined, file: undefined, counts: o.counts && { ...o.counts, late_packets: undefined } }));
   t.deepEqual(strip(fromStdin.stdout), strip(fromFile.stdout));
 });
 
