@@ -271,7 +271,7 @@ export async function runPipelineTo(
     one_sided_connections: oneSided,
     impossible_timestamps: impossibleTimes,
     backward_timestamps: tracker.backward,
-    ...(live && { late_packets: tracker.latePackets }),
+    ...(tracker.latePackets > 0 && { late_packets: tracker.latePackets }),
   };
   if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
   summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));
