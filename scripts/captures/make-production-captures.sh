@@ -221,6 +221,35 @@ final_ack_lost_once() {
   stop_capture
 }
 
+# The server speaks first (it sends a line once it has accepted, then closes); the client's
+# handshake ACK is dropped once by the server's INPUT (statistic nth), after the capture point
+# on the client's side: the server sends its SYN-ACK again a second later, the client
+# acknowledges it again, and the connection goes on. A lost handshake ACK that recovered.
+handshake_ack_lost_once() {
+  pair "$1" handshake-ack-lost-once
+  in_ns server $IPT -A INPUT -p tcp --dport 8080 --tcp-flags SYN,ACK,FIN,RST,PSH ACK \
+    -m statistic --mode nth --every 1000 --packet 0 -j DROP
+  start_capture client c0
+  serve server $S 8080 closefirst 1
+  run_clients client $S 8080 1 0 wait
+  sleep 0.3
+  stop_capture
+}
+
+# The client's INPUT drops every SYN-ACK: the server's SYN-ACKs pass the capture point (the
+# server's veth) and never arrive, so the client sends its SYN again and stays SYN_SENT while
+# the server, in SYN_RECV, sends its SYN-ACK again.
+synack_lost() {
+  pair "$1" synack-lost
+  in_ns client $IPT -A INPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK -j DROP
+  start_capture server s0
+  serve server $S 8080 leak 1
+  bg client python3 "$here/client.py" $S 8080 1 0 connect
+  until_true "the SYN sent again" sockets server 1 state syn-recv
+  sleep 3.5 # the client's SYN after 1 s and 3 s, the server's SYN-ACKs after 1 s and 3 s
+  stop_capture
+}
+
 # Three transfers of 8000 bytes each way on a clean cable; the client closes first. The
 # missing-* captures are this capture with one frame deleted by editcap; the kernel's truth
 # is this capture's.
@@ -387,7 +416,8 @@ fast_open() {
 
 # name: function and families. accept-queue-overflow in IPv4 is make-captures.sh's.
 SCENARIOS="router-lossy:router_lossy:4,6 relay-vlan:relay_vlan:4,6 bridge-clients:bridge_clients:4,6
-final-ack-lost-once:final_ack_lost_once:4,6 three-transfers:three_transfers:4,6 missing-fin:missing_fin:4,6 missing-synack:missing_synack:4,6
+final-ack-lost-once:final_ack_lost_once:4,6 handshake-ack-lost-once:handshake_ack_lost_once:4,6 synack-lost:synack_lost:4,6
+three-transfers:three_transfers:4,6 missing-fin:missing_fin:4,6 missing-synack:missing_synack:4,6
 missing-data:missing_data:4,6 fin-wait1-orphan:fin_wait1_orphan:4,6 data-user-timeout:data_user_timeout:4,6
 data-retries2:data_retries2:4,6 keepalive-exhausted:keepalive_exhausted:4,6 fin-wait2-reaped:fin_wait2_reaped:4,6
 time-wait-rst:time_wait_rst:4,6 syn-cookies:syn_cookies:4,6 accept-queue-overflow:accept_queue_overflow:6
