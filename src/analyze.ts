@@ -5,8 +5,8 @@
  * `runPipelineTo` as its summary and numeric transition log and encodes it
  * straight to bytes.
  */
-import { prepareInputs } from './capture/inputs.js';
-import { firstPacketTime, readCapture, sniffCaptureFile } from './capture/source.js';
+import { prepareInputs, type NamedInput } from './capture/inputs.js';
+import { readCapture } from './capture/source.js';
 import { readsAsStream } from './capture/stream-input.js';
 import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
@@ -52,15 +52,6 @@ export interface AnalyzeOptions {
   live?: boolean;
   /** analyze(): records made but not yet taken before reading pauses (default 4096). */
   queueLimit?: number;
-  /**
-   * Track only the connections of one shard of the flow-hash space (both
-   * directions of a 4-tuple hash alike): how `--jobs` splits the work across
-   * worker threads. Every packet is still read and counted.
-   */
-  shard?: { index: number; count: number };
-  /** Called at every `checkpointFrames`-th frame, after it was applied: lets parallel shards cut their output at the same places. */
-  onCheckpoint?: (frameNo: number) => void;
-  checkpointFrames?: number;
 }
 
 export interface Progress {
@@ -81,30 +72,13 @@ export const DEFAULTS = {
 /** An input: a file path, '-' for standard input, a readable stream, or the bytes of a capture. */
 export type CaptureInput = string | NodeJS.ReadableStream | Uint8Array;
 
-function inputName(input: CaptureInput, index: number): string {
+/** How records and messages name an input. */
+export function inputName(input: CaptureInput, index: number): string {
   if (typeof input === 'string') return input === '-' ? '<stdin>' : input;
   if (input instanceof Uint8Array) return `<buffer ${index + 1}>`;
   // A file stream (fs.createReadStream) carries its path.
   const path = (input as { path?: unknown }).path;
   return typeof path === 'string' ? path : `<stream ${index + 1}>`;
-}
-
-/**
- * Rejects unusable files before any record is emitted, so that a usage
- * problem never leaves half an output behind (`--jobs`, whose workers read
- * files by name; the pipeline probes every kind of input itself).
- */
-export function validateInputs(inputs: CaptureInput[]): void {
-  for (const input of inputs) {
-    if (typeof input === 'string' && !readsAsStream(input)) sniffCaptureFile(input);
-  }
-}
-
-/** Files in the time order of their first packets (see capture/inputs.ts); a list with any other input stays as given. */
-export function orderInputs(inputs: CaptureInput[]): CaptureInput[] {
-  if (inputs.length < 2 || !inputs.every((i) => typeof i === 'string' && !readsAsStream(i))) return inputs;
-  const start = new Map(inputs.map((i) => [i, firstPacketTime(i as string) ?? Infinity]));
-  return [...inputs].sort((a, b) => start.get(a)! - start.get(b)!);
 }
 
 /** Where the pipeline's records go, each as soon as it is final: connections as their lifecycles end, then findings, then the summary. */
@@ -150,133 +124,212 @@ export async function runPipelineTo(
 ): Promise<SummaryRecord> {
   const given = Array.isArray(inputList) ? inputList : [inputList];
   const inputs = await prepareInputs(given.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
+  const live = isLive(given, options);
+  const stage = new ConnectionStage({ ...options, live }, output.connection, options.findings !== false);
+  const read = await readPackets(inputs, options, (pkt, file) => stage.tracker.onPacket(pkt, file), {
+    liveConnections: () => stage.connections + stage.tracker.live,
+    ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => output.tick?.() }),
+  });
+  stage.tracker.finish(read.lastTs ?? undefined);
+  const findings = stage.findings?.results() ?? [];
+  for (const finding of findings) output.finding(finding);
+  const summary = buildSummary(read, stage.tally(), findings.length, `${options.maxLive ?? DEFAULTS.maxLive}`);
+  output.summary(summary);
+  return summary;
+}
 
-  const live = options.live ?? given.some((source) => typeof source === 'string' && readsAsStream(source));
+/** Whether the input may be a capture still running (see AnalyzeOptions.live). */
+export function isLive(given: CaptureInput[], options: AnalyzeOptions): boolean {
+  return options.live ?? given.some((source) => typeof source === 'string' && readsAsStream(source));
+}
+
+/** What reading the inputs tells the summary: packet counts, time span, files, warnings and damage. */
+export interface ReadTally {
+  packets: number;
+  tcpPackets: number;
+  /** The decoder's counts by kind (non_tcp, not_ip, ip_fragments, truncated, unknown_link, duplicate_copies). */
+  counts: Record<string, number>;
+  firstTs: number | null;
+  lastTs: number | null;
+  files: string[];
+  warnings: string[];
+  errors: SummaryRecord['errors'];
+  /** Packets whose time no clock gave, given the time of the packet before. */
+  impossibleTimes: number;
+}
+
+/** What the connections tell the summary; the sum over --jobs shards is the one thread's. */
+export interface ConnectionTally {
+  connections: number;
+  statesAtEnd: Partial<Record<TcpState, number>>;
+  evicted: number;
+  oneSided: number;
+  /** Packets earlier than the one before them in their connection. */
+  backward: number;
+  /** Live input: packets that came after their lifecycle's record went out. */
+  late: number;
+}
+
+export interface ReadHooks {
+  /** Connections so far, for progress. */
+  liveConnections: () => number;
+  /** Sees every frame number after its packet was handed on. */
+  onFrame?: (frameNo: number) => void;
+  /** Live input: the input paused, and capture time, following the wall clock, reached `ts`. */
+  onPause?: (ts: number) => void;
+  /** Live input: called about every LIVE_TICK_MS while a stream is read, so that buffered output goes out. */
+  onTick?: () => void;
+}
+
+/**
+ * The packet side of the pipeline: every input read in order and every
+ * frame decoded once; each TCP packet is handed to `onTcp` (the view is
+ * reused: valid during the call) with the name and index of its input.
+ */
+export async function readPackets(
+  inputs: NamedInput[],
+  options: AnalyzeOptions,
+  onTcp: (pkt: PacketView, file: string, fileIndex: number) => void,
+  hooks: ReadHooks,
+): Promise<ReadTally> {
   const decoder = new Decoder();
   const pkt = new PacketView();
-  const findings = options.findings === false ? undefined : new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
-  const statesAtEnd: Partial<Record<TcpState, number>> = {};
-  let connections = 0;
-  let oneSided = 0;
-  const onConnection: ConnectionSink = (summary, log) => {
-    connections++;
-    if (isOneSided(summary)) oneSided++;
-    statesAtEnd[summary.client_state] = (statesAtEnd[summary.client_state] ?? 0) + 1;
-    statesAtEnd[summary.server_state] = (statesAtEnd[summary.server_state] ?? 0) + 1;
-    findings?.add(summary, log);
-    output.connection(summary, log);
-  };
-  const tracker = new FlowTracker(
-    {
-      stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter,
-      timeWait: options.timeWait ?? DEFAULTS.timeWait,
-      maxLive: options.maxLive ?? DEFAULTS.maxLive,
-      keepSegments: options.keepSegments ?? 0,
-      shard: options.shard,
-      live,
-    },
-    onConnection,
-  );
-
-  const summary: SummaryRecord = {
-    type: 'summary',
-    packets: 0,
-    tcp_packets: 0,
-    connections: 0,
-    states_at_end: statesAtEnd,
-    findings: 0,
-    counts: {},
-    first_ts: null,
-    last_ts: null,
-    files: [],
-    warnings: [],
-    errors: [],
-  };
-
+  const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0 };
+  const { onFrame, onPause, onTick } = hooks;
   let frameNo = 1;
-  let impossibleTimes = 0;
   let firstTs = Infinity;
   let lastTs = -Infinity;
-  const every = options.onCheckpoint ? (options.checkpointFrames ?? 65536) : 0;
   for (let i = 0; i < inputs.length; i++) {
     const { source: input, name } = inputs[i]!;
-    summary.files.push(name);
+    tally.files.push(name);
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;
-    const onFrame = (frame: Frame): void => {
+    const handle = (frame: Frame): void => {
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
-      if (decoder.decode(frame, pkt) === PacketKind.Tcp) tracker.onPacket(pkt, name);
-      if (every > 0 && frame.frameNo % every === 0) options.onCheckpoint!(frame.frameNo);
+      if (decoder.decode(frame, pkt) === PacketKind.Tcp) onTcp(pkt, name, i);
+      onFrame?.(frame.frameNo);
     };
     // Live input: while the input pauses, capture time follows the wall clock from the last chunk on.
     let chunkAt = performance.now();
-    const ticks = live
+    const ticks = onTick
       ? setInterval(() => {
           const paused = performance.now() - chunkAt;
-          if (paused >= LIVE_PAUSE_MS && Number.isFinite(lastTs)) tracker.advance(lastTs + paused / 1000);
-          output.tick?.();
+          if (paused >= LIVE_PAUSE_MS && Number.isFinite(lastTs)) onPause?.(lastTs + paused / 1000);
+          onTick();
         }, LIVE_TICK_MS)
       : undefined;
-    const result = await readCapture(input, name, onFrame, {
+    const result = await readCapture(input, name, handle, {
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
       firstFrameNo: frameNo,
       pause: options.pause,
       signal: options.signal,
       onProgress: (bytes: number, totalBytes: number | undefined) => {
         chunkAt = performance.now();
-        options.onProgress?.({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: connections + tracker.live });
+        options.onProgress?.({ input: name, bytes, totalBytes, packets: decoder.counts.packets, connections: hooks.liveConnections() });
       },
     }).finally(() => clearInterval(ticks));
     frameNo += result.frames;
     if (fileFirstTs < lastBefore) {
-      summary.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
+      tally.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
     }
     if (result.impossibleTimes) {
-      impossibleTimes += result.impossibleTimes.count;
-      summary.warnings.push(`${name}: ${result.impossibleTimes.count} packet(s) had times no clock gave (before 1970 or after 9999; the first is frame ${result.impossibleTimes.firstFrame}): each was given the time of the packet before it`);
+      tally.impossibleTimes += result.impossibleTimes.count;
+      tally.warnings.push(`${name}: ${result.impossibleTimes.count} packet(s) had times no clock gave (before 1970 or after 9999; the first is frame ${result.impossibleTimes.firstFrame}): each was given the time of the packet before it`);
     }
-    if (result.warning) summary.warnings.push(result.warning.message);
-    if (result.error) summary.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
+    if (result.warning) tally.warnings.push(result.warning.message);
+    if (result.error) tally.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
     if (options.signal?.aborted) {
-      summary.warnings.push(`interrupted: ${name} was read up to byte ${result.bytes}${i + 1 < inputs.length ? `; ${inputs.length - i - 1} more file(s) not read` : ''}; connections still open are reported as they stood`);
+      tally.warnings.push(`interrupted: ${name} was read up to byte ${result.bytes}${i + 1 < inputs.length ? `; ${inputs.length - i - 1} more file(s) not read` : ''}; connections still open are reported as they stood`);
       break;
     }
   }
-
-  tracker.finish(Number.isFinite(lastTs) ? lastTs : undefined);
-
-  if (findings) {
-    for (const finding of findings.results()) {
-      summary.findings++;
-      output.finding(finding);
-    }
-  }
-
   const counts = decoder.counts;
-  summary.packets = counts.packets;
-  summary.tcp_packets = counts.tcp;
-  summary.connections = connections;
-  summary.first_ts = Number.isFinite(firstTs) ? firstTs : null;
-  summary.last_ts = Number.isFinite(lastTs) ? lastTs : null;
-  summary.counts = {
+  tally.packets = counts.packets;
+  tally.tcpPackets = counts.tcp;
+  tally.counts = {
     non_tcp: counts.nonTcp,
     not_ip: counts.notIp,
     ip_fragments: counts.fragments,
     truncated: counts.truncated,
     unknown_link: counts.unknownLink,
     duplicate_copies: counts.duplicates,
-    evicted_connections: tracker.evicted,
-    one_sided_connections: oneSided,
-    impossible_timestamps: impossibleTimes,
-    backward_timestamps: tracker.backward,
-    ...(tracker.latePackets > 0 && { late_packets: tracker.latePackets }),
   };
-  if (counts.unknownLink > 0) summary.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
-  summary.warnings.push(...connectionWarnings(summary.counts, `${options.maxLive ?? DEFAULTS.maxLive}`));
-  output.summary(summary);
-  return summary;
+  if (counts.unknownLink > 0) tally.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
+  tally.firstTs = Number.isFinite(firstTs) ? firstTs : null;
+  tally.lastTs = Number.isFinite(lastTs) ? lastTs : null;
+  return tally;
+}
+
+/**
+ * The connection side of the pipeline: the tracker, the findings and the
+ * counts the summary takes from connections. One per run, or one per
+ * --jobs shard.
+ */
+export class ConnectionStage {
+  readonly tracker: FlowTracker;
+  readonly findings: FindingsAggregator | undefined;
+  connections = 0;
+  private oneSided = 0;
+  private readonly statesAtEnd: Partial<Record<TcpState, number>> = {};
+
+  constructor(options: AnalyzeOptions, connection: PipelineOutput['connection'], findings: boolean) {
+    this.findings = findings ? new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter }) : undefined;
+    const onConnection: ConnectionSink = (summary, log) => {
+      this.connections++;
+      if (isOneSided(summary)) this.oneSided++;
+      this.statesAtEnd[summary.client_state] = (this.statesAtEnd[summary.client_state] ?? 0) + 1;
+      this.statesAtEnd[summary.server_state] = (this.statesAtEnd[summary.server_state] ?? 0) + 1;
+      this.findings?.add(summary, log);
+      connection(summary, log);
+    };
+    this.tracker = new FlowTracker(
+      {
+        stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter,
+        timeWait: options.timeWait ?? DEFAULTS.timeWait,
+        maxLive: options.maxLive ?? DEFAULTS.maxLive,
+        keepSegments: options.keepSegments ?? 0,
+        live: options.live ?? false,
+      },
+      onConnection,
+    );
+  }
+
+  tally(): ConnectionTally {
+    const t = this.tracker;
+    return { connections: this.connections, statesAtEnd: this.statesAtEnd, evicted: t.evicted, oneSided: this.oneSided, backward: t.backward, late: t.latePackets };
+  }
+}
+
+/**
+ * The summary record from what reading and the connections tell;
+ * `connections` may be the sum over shards, whose live-connection limit
+ * `maxLive` then describes.
+ */
+export function buildSummary(read: ReadTally, connections: ConnectionTally, findings: number, maxLive: string): SummaryRecord {
+  const counts = {
+    ...read.counts,
+    evicted_connections: connections.evicted,
+    one_sided_connections: connections.oneSided,
+    impossible_timestamps: read.impossibleTimes,
+    backward_timestamps: connections.backward,
+    ...(connections.late > 0 && { late_packets: connections.late }),
+  };
+  return {
+    type: 'summary',
+    packets: read.packets,
+    tcp_packets: read.tcpPackets,
+    connections: connections.connections,
+    states_at_end: connections.statesAtEnd,
+    findings,
+    counts,
+    first_ts: read.firstTs,
+    last_ts: read.lastTs,
+    files: read.files,
+    warnings: [...read.warnings, ...connectionWarnings(counts, maxLive)],
+    errors: read.errors,
+  };
 }
 
 /** Warnings from the connection counts of a summary (one run, or the sum of --jobs shards). */

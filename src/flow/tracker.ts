@@ -38,8 +38,6 @@ export interface TrackerOptions {
   timeWait: number;
   maxLive: number;
   keepSegments: number;
-  /** Track only the 4-tuples whose hash falls in this shard (see AnalyzeOptions.shard). */
-  shard?: { index: number; count: number } | undefined;
   /** Most ended lifecycles kept for reuse (default RECYCLE_LIMIT; 0: none, every lifecycle is new). */
   recycleLimit?: number;
   /**
@@ -101,13 +99,8 @@ export class FlowTracker {
   }
 
   onPacket(pkt: PacketView, file?: string): void {
-    if (pkt.ts > this.now) {
-      this.now = pkt.ts;
-      this.sweep();
-    }
+    this.advance(pkt.ts);
     const hash = flowHash(pkt);
-    const shard = this.options.shard;
-    if (shard && shardOf(hash, shard.count) !== shard.index) return;
     let lifecycle = this.table.find(hash, pkt);
     // Time that steps back within a connection (a clock stepped, captures of several hosts) keeps the connection's last time.
     if (lifecycle && pkt.ts < lifecycle.lastTs) {
@@ -135,7 +128,10 @@ export class FlowTracker {
     }
   }
 
-  /** Live input paused: capture time is taken to have reached `ts`, so records that are final by then go out. */
+  /**
+   * Capture time reached `ts` (a packet of this or another --jobs shard, or
+   * live input paused that long), so records that are final by then go out.
+   */
   advance(ts: number): void {
     if (ts <= this.now) return;
     this.now = ts;
@@ -241,7 +237,7 @@ export function shardOf(hash: number, count: number): number {
 const HASH_MASK = 0x3fffffff;
 
 /** The same for both directions of a 4-tuple. */
-function flowHash(pkt: PacketView): number {
+export function flowHash(pkt: PacketView): number {
   const s = pkt.src;
   const d = pkt.dst;
   return (mix(s[0]!, s[1]!, s[2]!, s[3]!, pkt.srcPort) + mix(d[0]!, d[1]!, d[2]!, d[3]!, pkt.dstPort)) & HASH_MASK;

@@ -1,33 +1,32 @@
-/** Messages between `runSharded` and its shard workers. */
+/** Messages between `runSharded`, which reads and decodes, and its shard workers, which track. */
+import type { ConnectionTally } from '../analyze.js';
 import type { Aggregate } from '../rules/findings.js';
-import type { SummaryRecord } from '../records.js';
 
 export interface ShardJob {
-  inputs: string[];
-  options: { stuckAfter: number; timeWait: number; maxLive: number; maxRecord: number };
+  /** File names as records name them, by the file index packed with each packet. */
+  files: string[];
+  options: { stuckAfter: number; timeWait: number; maxLive: number; live: boolean };
   shard: { index: number; count: number };
-  /** Output is cut at every this many frames, in every shard alike. */
-  checkpointFrames: number;
-  /** Send progress messages (shard 0 only). */
-  progress: boolean;
 }
 
-/** Main to worker: one window of this worker's was written out, so it may send another; with the chunks written since, to reuse. */
-export interface Written {
-  kind: 'written';
-  chunks: Uint8Array[];
-}
+/** Main to worker. */
+export type ToShard =
+  /**
+   * A batch of decoded packets in shared memory (`buffer` is sent the first
+   * time batch `id` is used); `checkpoint`: the output is cut after it, in
+   * every shard alike; `advanceTo`: live input paused, and capture time
+   * reached it after the batch.
+   */
+  | { kind: 'batch'; id: number; buffer?: SharedArrayBuffer; count: number; checkpoint: boolean; advanceTo: number | undefined }
+  /** Chunks whose bytes were written out, for the worker's encoder to reuse. */
+  | { kind: 'reuse'; chunks: Uint8Array[] }
+  /** The input ended (or reading stopped) at capture time `lastTs`: report what is still open. */
+  | { kind: 'end'; lastTs: number | null };
 
-/** Main to worker: stop reading, as if the input ended (Ctrl-C). */
-export const STOP = 'stop';
-
-/** Windows a worker may have sent and not yet seen written before it pauses its reading. */
-export const WINDOWS_IN_FLIGHT = 8;
-
-export type ShardMessage =
-  /** NDJSON lines of the connections that ended up to a checkpoint (UTF-8 chunks, transferred). */
-  | { kind: 'window'; chunks: Uint8Array[] }
-  | { kind: 'progress'; input: string; bytes: number; totalBytes: number | undefined; packets: number; connections: number }
-  /** The connections still open at the end, this shard's findings aggregates and summary. */
-  | { kind: 'done'; chunks: Uint8Array[]; findings: Aggregate[]; summary: SummaryRecord }
-  | { kind: 'failed'; message: string; capture?: { kind: string; file: string; offset: number; reason: string } };
+/** Worker to main. */
+export type FromShard =
+  /** Batch `id` was applied and may be refilled; at a checkpoint, with the NDJSON of the connections that ended since the last one (transferred). */
+  | { kind: 'applied'; id: number; window: Uint8Array[] | undefined; connections: number }
+  /** The connections still open at the end, this shard's findings aggregates and connection counts. */
+  | { kind: 'done'; chunks: Uint8Array[]; findings: Aggregate[]; tally: ConnectionTally }
+  | { kind: 'failed'; message: string };

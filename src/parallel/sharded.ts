@@ -1,23 +1,37 @@
 /**
- * `--jobs N`: the connections of a capture split over N worker threads by
- * flow hash. Every worker reads every input (reading and decoding are the
- * cheap part) and tracks only its shard, so each connection, also one that
- * spans rotated files, is one lifecycle in one worker, exactly as in a single
- * thread. The output is written in checkpoint windows (every 65,536 frames),
- * shard by shard within a window, so it is the same from run to run; the
- * findings and the summary are merged from the shards' partial results.
+ * `--jobs N`: one reader, N trackers. This thread reads every input and
+ * decodes every frame once; each TCP packet is written to a batch in shared
+ * memory with the shard its flow hash picks (both directions of a 4-tuple
+ * alike), and N worker threads track the connections of their shards from
+ * the same batches. So each connection, also one that spans rotated files,
+ * is one lifecycle in one worker, exactly as in one thread, and N workers
+ * cost one decode.
+ *
+ * A batch ends at every CHECKPOINT_FRAMES-th frame; after it each shard
+ * hands back the records of the connections that ended, and they are written
+ * shard by shard, so the output is the same from run to run. The findings
+ * and the summary are merged from the shards' partial aggregates and the
+ * reader's counts. Stopping (Ctrl-C) stops the one reader: every shard has
+ * seen the same frames.
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { connectionWarnings, DEFAULTS, orderInputs, validateInputs, type AnalyzeOptions } from '../analyze.js';
-import { CaptureError, type CaptureErrorKind } from '../capture/frame.js';
+import { buildSummary, DEFAULTS, inputName, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally } from '../analyze.js';
+import { prepareInputs } from '../capture/inputs.js';
+import { flowHash, shardOf } from '../flow/tracker.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import type { TcpState } from '../state/states.js';
-import { STOP, type ShardJob, type ShardMessage, type Written } from './protocol.js';
+import { packPacket, PACKET_SLOTS } from './packed-packets.js';
+import type { FromShard, ShardJob, ToShard } from './protocol.js';
 
+/** Frames per batch: the output is cut here, in every shard alike. */
 const CHECKPOINT_FRAMES = 8192;
+/** Batches the reader keeps ready to fill; it pauses while fewer are free. */
+const SPARE_BATCHES = 2;
+/** Windows of output received and not yet written before the reader pauses. */
+const WINDOWS_AHEAD = 8;
 /**
  * A worker's nursery: a record's garbage dies young, so a small one costs no
  * time (measured on the reference capture) and keeps V8 from holding 32 MiB
@@ -40,132 +54,182 @@ export interface ShardedOutput {
   room?(): Promise<void> | undefined;
 }
 
-export async function runSharded(inputList: string[], options: AnalyzeOptions, jobs: number, out: ShardedOutput): Promise<SummaryRecord> {
-  validateInputs(inputList);
-  const inputs = orderInputs(inputList) as string[];
+interface Batch {
+  id: number;
+  buffer: SharedArrayBuffer;
+  packets: Float64Array;
+  /** Workers that were sent it. */
+  shared: boolean[];
+  /** Workers still applying it. */
+  pending: number;
+}
+
+export async function runSharded(inputList: CaptureInput[], options: AnalyzeOptions, jobs: number, out: ShardedOutput): Promise<SummaryRecord> {
+  const inputs = await prepareInputs(inputList.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
+  const files = inputs.map((input) => input.name);
+  const live = isLive(inputList, options);
+  const shardOptions: ShardJob['options'] = {
+    live,
+    stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter,
+    timeWait: options.timeWait ?? DEFAULTS.timeWait,
+    maxLive: Math.max(1, Math.ceil((options.maxLive ?? DEFAULTS.maxLive) / jobs)),
+  };
+
   /** Per shard, the windows received and not yet written, each a list of chunks. */
   const windows: Uint8Array[][][] = Array.from({ length: jobs }, () => []);
-  const done: (Extract<ShardMessage, { kind: 'done' }> | undefined)[] = Array(jobs).fill(undefined);
-  const workers: Worker[] = [];
-  /** Shards whose windows were written, to be told once the output has room. */
-  const written: number[] = [];
   /** Per shard, chunks whose bytes are out, to go back to the shard for reuse. */
   const returned: Uint8Array[][] = Array.from({ length: jobs }, () => []);
-  let waiting = false;
-
-  const acknowledge = (): void => {
-    if (waiting) return;
-    const wait = out.room?.();
-    if (wait) {
-      waiting = true;
-      void wait.then(() => {
-        waiting = false;
-        acknowledge();
-      });
-      return;
-    }
-    for (const index of written.splice(0)) {
-      if (done[index]) continue;
-      const chunks = returned[index]!.splice(0);
-      workers[index]!.postMessage({ kind: 'written', chunks } satisfies Written, chunks.map((c) => c.buffer as ArrayBuffer));
-    }
+  const done: (Extract<FromShard, { kind: 'done' }> | undefined)[] = Array<undefined>(jobs).fill(undefined);
+  /** Per shard, its connections so far (for progress). */
+  const tracked: number[] = Array<number>(jobs).fill(0);
+  const all: Batch[] = [];
+  const free: Batch[] = [];
+  /** Wakes the reader when a batch is free again, the output caught up, or a shard failed. */
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  const poke = (): void => {
+    wake?.();
+    wake = undefined;
   };
 
-  /** Writes every window that all shards have delivered, shard by shard. */
+  const workers = Array.from({ length: jobs }, (_, index) => {
+    const job: ShardJob = { files, options: shardOptions, shard: { index, count: jobs } };
+    return new Worker(FROM_SOURCE ? SOURCE_BOOT : WORKER, { eval: FROM_SOURCE, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  });
+  const post = (index: number, message: ToShard, transfer: ArrayBuffer[] = []): void => workers[index]!.postMessage(message, transfer);
+
+  /** Writes every window all shards have delivered, shard by shard; written chunks go back to their shard. */
   const drain = (): void => {
-    while (windows.every((w, j) => w.length > 0 || done[j])) {
-      if (windows.every((w) => w.length === 0)) break;
+    while (windows.every((w) => w.length > 0)) {
       windows.forEach((w, index) => {
-        const window = w.shift();
-        if (!window) return;
-        for (const bytes of window) out.connections(bytes, () => returned[index]!.push(bytes));
-        written.push(index);
+        for (const bytes of w.shift()!) out.connections(bytes, () => returned[index]!.push(bytes));
       });
     }
-    acknowledge();
+    returned.forEach((chunks, index) => {
+      if (chunks.length === 0 || done[index]) return;
+      const taken = chunks.splice(0);
+      post(index, { kind: 'reuse', chunks: taken }, taken.map((c) => c.buffer as ArrayBuffer));
+    });
+    poke();
   };
 
-  options.signal?.addEventListener('abort', () => {
-    workers.forEach((worker, index) => {
-      if (!done[index]) worker.postMessage(STOP);
-    });
+  const finished = Promise.all(
+    workers.map(
+      (worker, index) =>
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: FromShard) => {
+            if (message.kind === 'applied') {
+              tracked[index] = message.connections;
+              if (message.window) windows[index]!.push(message.window);
+              const batch = all[message.id]!;
+              if (--batch.pending === 0) free.push(batch);
+              drain();
+            } else if (message.kind === 'done') {
+              done[index] = message;
+              resolve();
+            } else {
+              reject(new Error(`shard ${index}: ${message.message}`));
+            }
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => {
+            if (!done[index]) reject(new Error(`shard ${index} stopped (exit code ${code}) before it finished`));
+          });
+        }),
+    ),
+  ).catch((error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error));
+    poke();
+    throw failure;
   });
+  finished.catch(() => {}); // awaited below; a failure also wakes the reader
 
-  const runs = Array.from({ length: jobs }, (_, index) => {
-    const job: ShardJob = {
+  let batch: Batch | undefined;
+  let count = 0;
+  const fresh = (): Batch => {
+    const buffer = new SharedArrayBuffer(CHECKPOINT_FRAMES * PACKET_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+    const b: Batch = { id: all.length, buffer, packets: new Float64Array(buffer), shared: Array<boolean>(jobs).fill(false), pending: 0 };
+    all.push(b);
+    return b;
+  };
+  while (free.length <= SPARE_BATCHES) free.push(fresh());
+  const ship = (checkpoint: boolean, advanceTo?: number): void => {
+    const b = batch ?? (free.pop() ?? fresh());
+    b.pending = jobs;
+    for (let index = 0; index < jobs; index++) {
+      post(index, { kind: 'batch', id: b.id, count, checkpoint, advanceTo, ...(b.shared[index] ? {} : { buffer: b.buffer }) });
+      b.shared[index] = true;
+    }
+    batch = undefined;
+    count = 0;
+  };
+  const ready = (): boolean => {
+    if (failure) throw failure;
+    return free.length >= SPARE_BATCHES && Math.max(...windows.map((w) => w.length)) < WINDOWS_AHEAD;
+  };
+  const caughtUp = async (): Promise<void> => {
+    while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
+    await (options.pause?.() ?? out.room?.());
+  };
+
+  let read: Awaited<ReturnType<typeof readPackets>>;
+  try {
+    read = await readPackets(
       inputs,
-      options: {
-        stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter,
-        timeWait: options.timeWait ?? DEFAULTS.timeWait,
-        maxLive: Math.max(1, Math.ceil((options.maxLive ?? DEFAULTS.maxLive) / jobs)),
-        maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
+      {
+        ...options,
+        // Between chunks of input: wait for free batches, for the output to catch up, and for room downstream.
+        pause: () => (ready() ? (options.pause?.() ?? out.room?.()) : caughtUp()),
       },
-      shard: { index, count: jobs },
-      checkpointFrames: CHECKPOINT_FRAMES,
-      progress: index === 0 && options.onProgress !== undefined,
-    };
-    return new Promise<void>((resolve, reject) => {
-      const worker = new Worker(FROM_SOURCE ? SOURCE_BOOT : WORKER, { eval: FROM_SOURCE, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-      workers.push(worker);
-      worker.on('message', (message: ShardMessage) => {
-        if (message.kind === 'window') {
-          windows[index]!.push(message.chunks);
-          drain();
-        } else if (message.kind === 'progress') {
-          options.onProgress?.({ ...message, connections: message.connections * jobs });
-        } else if (message.kind === 'done') {
-          done[index] = message;
-          drain();
-          resolve();
-        } else {
-          reject(message.capture
-            ? new CaptureError(message.capture.kind as CaptureErrorKind, message.capture.file, message.capture.offset, message.capture.reason)
-            : new Error(`shard ${index}: ${message.message}`));
-        }
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) => {
-        if (!done[index]) reject(new Error(`shard ${index} stopped (exit code ${code}) before it finished`));
-      });
-    });
-  });
-  await Promise.all(runs);
+      (pkt, _file, fileIndex) => {
+        batch ??= free.pop() ?? fresh();
+        packPacket(pkt, shardOf(flowHash(pkt), jobs), fileIndex, batch.packets, count++);
+      },
+      {
+        liveConnections: () => tracked.reduce((a, b) => a + b, 0),
+        onFrame: (frameNo) => {
+          if (frameNo % CHECKPOINT_FRAMES === 0) ship(true);
+        },
+        // A live capture: what was read goes to the shards at every tick, not only every CHECKPOINT_FRAMES frames,
+        // and while the input pauses their clocks follow the wall clock, as one thread's does.
+        ...(live && {
+          onTick: () => {
+            if (count > 0) ship(true);
+          },
+          onPause: (ts: number) => ship(true, ts),
+        }),
+      },
+    );
+  } catch (error) {
+    for (const worker of workers) void worker.terminate();
+    throw error;
+  }
+  if (count > 0) ship(false);
+  for (let index = 0; index < jobs; index++) post(index, { kind: 'end', lastTs: read.lastTs });
+  await finished;
   drain();
 
-  const results = done as Extract<ShardMessage, { kind: 'done' }>[];
+  const results = done as Extract<FromShard, { kind: 'done' }>[];
   for (const r of results) for (const bytes of r.chunks) out.connections(bytes, () => {});
-  const findings = new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter });
+  const findings = new FindingsAggregator({ stuckAfter: shardOptions.stuckAfter });
   for (const r of results) findings.merge(r.findings);
-  const summary = mergeSummaries(results.map((r) => r.summary), options.maxLive ?? DEFAULTS.maxLive);
-  if (options.findings !== false) {
-    for (const finding of findings.results()) {
-      summary.findings++;
-      out.finding(finding);
-    }
-  }
+  const records = options.findings === false ? [] : findings.results();
+  for (const record of records) out.finding(record);
+  const maxLive = options.maxLive ?? DEFAULTS.maxLive;
+  const summary = buildSummary(read, sumTallies(results.map((r) => r.tally)), records.length, jobs > 1 ? `${maxLive}, split over ${jobs} shards` : `${maxLive}`);
   out.summary(summary);
   return summary;
 }
 
-/** Packet counts, files, errors are the same in every shard (each read everything); connection counts add up. */
-function mergeSummaries(shards: SummaryRecord[], maxLive: number): SummaryRecord {
-  const first = shards[0]!;
-  const statesAtEnd: Partial<Record<TcpState, number>> = {};
-  let connections = 0;
-  const connectionCounts = { evicted_connections: 0, one_sided_connections: 0, backward_timestamps: 0 };
-  for (const s of shards) {
-    connections += s.connections;
-    for (const key of Object.keys(connectionCounts) as (keyof typeof connectionCounts)[]) connectionCounts[key] += s.counts[key] ?? 0;
-    for (const [state, n] of Object.entries(s.states_at_end) as [TcpState, number][]) statesAtEnd[state] = (statesAtEnd[state] ?? 0) + n;
+function sumTallies(tallies: ConnectionTally[]): ConnectionTally {
+  const sum: ConnectionTally = { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0 };
+  for (const t of tallies) {
+    sum.connections += t.connections;
+    sum.evicted += t.evicted;
+    sum.oneSided += t.oneSided;
+    sum.backward += t.backward;
+    sum.late += t.late;
+    for (const [state, n] of Object.entries(t.statesAtEnd) as [TcpState, number][]) sum.statesAtEnd[state] = (sum.statesAtEnd[state] ?? 0) + n;
   }
-  const counts = { ...first.counts, ...connectionCounts };
-  const shardWarnings = new Set(shards.flatMap((s) => connectionWarnings(s.counts, `${Math.ceil(maxLive / shards.length)}`)));
-  return {
-    ...first,
-    connections,
-    states_at_end: statesAtEnd,
-    findings: 0,
-    counts,
-    warnings: [...first.warnings.filter((w) => !shardWarnings.has(w)), ...connectionWarnings(counts, `${maxLive}, split over ${shards.length} shards`)],
-  };
+  return sum;
 }
