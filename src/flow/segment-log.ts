@@ -2,8 +2,8 @@
  * The segments a ladder diagram draws: the first half of the kept number, the
  * handshake and what follows, and the last half, the close, with the count of
  * those left out between them. Numbers only, made into objects for the
- * record; the storage stays with a recycled lifecycle, so keeping segments
- * allocates nothing per connection.
+ * record; the storage grows with the segments kept and stays with a recycled
+ * lifecycle, so keeping segments allocates little per connection.
  */
 import type { SegmentSummary } from '../records.js';
 
@@ -26,7 +26,6 @@ export class SegmentLog {
   reset(max: number): void {
     this.headMax = Math.ceil(max / 2);
     this.tailMax = max - this.headMax;
-    if (this.data.length < max * FIELDS) this.data = new Array<number>(max * FIELDS).fill(0.5);
     this.seen = 0;
     this.ringStart = 0;
     this.ringCount = 0;
@@ -51,6 +50,8 @@ export class SegmentLog {
     }
     const d = this.data;
     let at = slot * FIELDS;
+    // Slots fill in order, so the storage grows as segments come: a SYN left alone costs one, not the whole ladder.
+    if (at === d.length) d.push(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
     d[at++] = frame;
     d[at++] = ts;
     d[at++] = seq;
