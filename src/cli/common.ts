@@ -3,6 +3,7 @@
  * the analysis options and their checks. A value is checked as the option
  * is parsed, before any capture is read, and a bad one is named as typed.
  */
+import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, InferredOptionTypes } from 'yargs';
 import { DEFAULTS, type AnalyzeOptions, type CaptureInput } from '../analyze.js';
 import { progressLine, shown, UsageError, type Io } from './io.js';
@@ -75,9 +76,26 @@ export function analysisOptions({ stuckAfter, timeWait, maxLive, maxRecord, prog
   return options;
 }
 
+/**
+ * A path from the command line. Node reads arguments as UTF-8, and bytes
+ * that are none become U+FFFD: such a name cannot be opened, and saying "no
+ * such file" would mislead.
+ */
+export function pathArg(path: string, where = ''): string {
+  if (path.includes('\ufffd') && !existsSync(path)) {
+    throw new UsageError(`${where}${shown(path)}: this name is not valid UTF-8 and cannot be opened by name: rename the file, or give it on standard input (- < FILE)`);
+  }
+  return path;
+}
+
+/** A path option's value, checked as a path. */
+export function pathOption(name: string, value: string | undefined): string | undefined {
+  return value === undefined ? undefined : pathArg(value, `--${name} `);
+}
+
 /** The inputs named on the command line; `-` (standard input) at most once. */
 export function inputsOf(captures: string[]): CaptureInput[] {
-  const inputs = captures.map((c) => (c === STDIN_ARG ? '-' : String(c)));
+  const inputs = captures.map((c) => (c === STDIN_ARG ? '-' : pathArg(String(c))));
   if (inputs.length === 0) throw new UsageError('no capture given');
   if (inputs.filter((c) => c === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   return inputs;

@@ -4,7 +4,6 @@
  * back-pressure and a reader that goes away) and the signals that stop a run.
  * Commands receive these; none of them touches `process` itself.
  */
-import { once } from 'node:events';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Progress } from '../analyze.js';
 import type { SummaryRecord } from '../records.js';
@@ -51,10 +50,10 @@ function clearProgress(): void {
   process.stderr.write('\r\x1b[K');
 }
 
-/** One message on stderr, after the progress line is cleared. */
+/** One message on stderr, after the progress line is cleared; control characters in it (from a file name) are escaped. */
 export function say(message: string): void {
   clearProgress();
-  process.stderr.write(`tcp-lifecycle: ${message}\n`);
+  process.stderr.write(`tcp-lifecycle: ${shown(message)}\n`);
 }
 
 /** A progress line on stderr, rewritten at most twice a second. */
@@ -112,7 +111,15 @@ export class Output {
 
   /** A promise while more is queued than the stream wants (a pipe to a slower reader); reading waits on it. */
   room(): Promise<void> | undefined {
-    return !this.closed && this.stream.writableNeedDrain ? once(this.stream, 'drain').then(() => undefined) : undefined;
+    if (this.closed || !this.stream.writableNeedDrain) return undefined;
+    // Also a reader that goes away ends the wait (the error is handled above).
+    return new Promise((resolve) => {
+      const done = (): void => {
+        for (const event of ['drain', 'error', 'close']) this.stream.off(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'error', 'close']) this.stream.on(event, done);
+    });
   }
 }
 
@@ -173,7 +180,7 @@ export interface Io {
 export function finish(summary: SummaryRecord | undefined): number {
   clearProgress();
   if (!summary) return EXIT.ok;
-  for (const warning of summary.warnings) say(`warning: ${shown(warning)}`);
-  for (const error of summary.errors) say(`${shown(error.file)}: ${error.reason} at byte offset ${error.offset}; results up to there were kept`);
+  for (const warning of summary.warnings) say(`warning: ${warning}`);
+  for (const error of summary.errors) say(`${error.file}: ${error.reason} at byte offset ${error.offset}; results up to there were kept`);
   return summary.errors.length > 0 ? EXIT.corrupt : EXIT.ok;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { CaptureError } from '../capture/frame.js';
-import { PolicyError } from '../check/policy.js';
+import { CheckError } from '../check/policy.js';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
 import type { Command } from './command.js';
@@ -77,10 +77,10 @@ function usageMessage(message: string): string {
 /** The exit code of a run that threw, after one line on stderr. */
 function failure(error: unknown): number {
   if (error instanceof CaptureError) {
-    say(error.offset > 0 || error.kind !== 'not-capture' ? shown(error.message) : `${shown(error.file)}: ${error.reason}`);
+    say(error.offset > 0 || error.kind !== 'not-capture' ? error.message : `${error.file}: ${error.reason}`);
     return error.kind === 'corrupt' ? EXIT.corrupt : EXIT.usage;
   }
-  if (error instanceof UsageError || error instanceof PolicyError) {
+  if (error instanceof UsageError || error instanceof CheckError) {
     say(error.message);
     return EXIT.usage;
   }

@@ -2,7 +2,7 @@
 import { analyzeInBatches } from '../analyze.js';
 import { runReport } from '../report/commands.js';
 import { defineCommand } from './command.js';
-import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf } from './common.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, pathOption } from './common.js';
 import { finish, writeFileWhole } from './io.js';
 import { summaryOf } from './summary-tap.js';
 
@@ -31,7 +31,7 @@ export const reportCommand = defineCommand({
       color: output === undefined && io.out.isTerminal && !process.env.NO_COLOR,
       out: output === undefined ? io.out : { write: (chunk: string) => (text += chunk) },
     });
-    if (output !== undefined) writeFileWhole(output, text);
+    if (output !== undefined) writeFileWhole(pathOption('output', output)!, text);
     return finish(tap.summary());
   },
 });

@@ -3,6 +3,11 @@
 /** The last two addresses written: a capture's records mostly name the same few hosts. */
 const recent = { word: [-1, -1], text: ['', ''], next: 0 };
 
+/** The host of an endpoint string: `ip` from "ip:port", and from "[ip]:port". */
+export function hostOf(endpoint: string): string {
+  return endpoint.startsWith('[') ? endpoint.slice(1, endpoint.indexOf(']')) : endpoint.slice(0, endpoint.lastIndexOf(':'));
+}
+
 export function formatIpv4(word: number): string {
   if (word === recent.word[0]) return recent.text[0]!;
   if (word === recent.word[1]) return recent.text[1]!;

@@ -1,4 +1,5 @@
 /** The netstat view at a moment: each endpoint's state at time T, from the transitions of every connection. */
+import { hostOf } from '../flow/address.js';
 import type { ConnectionRecord } from '../records.js';
 import type { TcpState } from '../state/states.js';
 
@@ -31,7 +32,6 @@ export function stateAt(c: ConnectionRecord, side: 'client' | 'server', at: numb
 
 export type HostStates = Map<string, Partial<Record<TcpState, number>>>;
 
-const hostOf = (endpoint: string) => (endpoint.startsWith('[') ? endpoint.slice(1, endpoint.indexOf(']')) : endpoint.slice(0, endpoint.lastIndexOf(':')));
 
 export class StatesAt {
   readonly hosts: HostStates = new Map();

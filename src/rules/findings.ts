@@ -3,6 +3,7 @@
  * for people on call. Rules are data (RULES below); the aggregator consumes
  * records one at a time and keeps only counters and a few example ids.
  */
+import { hostOf } from '../flow/address.js';
 import type { ConnectionSummary, FindingCode, FindingExample, FindingRecord, Severity } from '../records.js';
 import { entered, type TransitionLogView } from '../state/transition-log.js';
 import { ADVICE } from './knowledge.js';
@@ -47,7 +48,6 @@ interface Rule {
   summary(a: Aggregate): string;
 }
 
-const ipOf = (endpoint: string) => (endpoint.startsWith('[') ? endpoint.slice(0, endpoint.indexOf(']') + 1).slice(1, -1) : endpoint.slice(0, endpoint.lastIndexOf(':')));
 /** The connection's first anomaly of a code (and side, when given): a loop, since every rule asks it of every connection. */
 function anomaly(c: ConnectionSummary, code: string, side?: 'server' | 'client'): ConnectionSummary['anomalies'][number] | undefined {
   for (const a of c.anomalies) if (a.code === code && (side === undefined || a.side === side)) return a;
@@ -63,7 +63,7 @@ function stuck(code: FindingCode, anomalyCode: string, state: string, side: 'ser
       const a = anomaly(c, anomalyCode, side === 'either' ? undefined : side);
       if (!a) return undefined;
       // Listeners by ip:port, clients by ip: a client's ephemeral ports change with every connection.
-      return { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration, atEnd: (a.side === 'server' ? c.server_state : c.client_state) === state };
+      return { endpoint: a.side === 'server' ? c.server : hostOf(c.client), wait: a.duration, atEnd: (a.side === 'server' ? c.server_state : c.client_state) === state };
     },
     severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
     summary: (a) =>
@@ -81,7 +81,7 @@ export const RULES: Rule[] = [
   {
     code: 'time_wait_storm',
     minCount: 100,
-    match: (c, log) => (c.client_state === 'TIME_WAIT' || entered(log, 'client', 'TIME_WAIT') ? { endpoint: ipOf(c.client) } : undefined),
+    match: (c, log) => (c.client_state === 'TIME_WAIT' || entered(log, 'client', 'TIME_WAIT') ? { endpoint: hostOf(c.client) } : undefined),
     severity: (a) => (a.ports.size > EPHEMERAL_PORTS / 2 ? 'critical' : a.ports.size > EPHEMERAL_PORTS / 10 ? 'warning' : 'info'),
     summary: (a) => {
       const span = Math.max(a.lastTs - a.firstTs, 1e-6);
@@ -125,7 +125,7 @@ export const RULES: Rule[] = [
   {
     code: 'reset_storm',
     minCount: 10,
-    match: (c) => { const a = anomaly(c, 'reset'); return a ? { endpoint: a.side === 'server' ? c.server : ipOf(c.client) } : undefined; },
+    match: (c) => { const a = anomaly(c, 'reset'); return a ? { endpoint: a.side === 'server' ? c.server : hostOf(c.client) } : undefined; },
     severity: (a) => (a.count >= 100 ? 'critical' : 'warning'),
     summary: (a) => `${a.endpoint} aborted ${a.count} connections with RST`,
   },
@@ -139,7 +139,7 @@ export const RULES: Rule[] = [
   {
     code: 'zero_window_stall',
     minCount: 1,
-    match: (c) => { const a = anomaly(c, 'zero_window'); return a && a.duration >= 1 ? { endpoint: a.side === 'server' ? c.server : ipOf(c.client), wait: a.duration } : undefined; },
+    match: (c) => { const a = anomaly(c, 'zero_window'); return a && a.duration >= 1 ? { endpoint: a.side === 'server' ? c.server : hostOf(c.client), wait: a.duration } : undefined; },
     severity: (a) => (a.longest >= 30 ? 'warning' : 'info'),
     summary: (a) => `${a.endpoint} advertised a zero window on ${a.count} connection(s), the longest stall ${minutes(a.longest)}: its application reads too slowly`,
   },
@@ -168,7 +168,7 @@ export class FindingsAggregator {
       a.lastTs = Math.max(a.lastTs, c.last_ts);
       a.longest = Math.max(a.longest, hit.wait ?? 0);
       if (hit.atEnd) a.atEnd++;
-      clientIp ??= ipOf(c.client);
+      clientIp ??= hostOf(c.client);
       if (a.sources.size < MAX_SOURCES) a.sources.add(clientIp);
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
       keepExample(a.examples, c);
@@ -208,8 +208,8 @@ export class FindingsAggregator {
   private mergeScannedHosts(): Aggregate[] {
     const all = this.all();
     const byHost = new Map<string, Aggregate[]>();
-    for (const a of all) if (a.code === 'service_unreachable') byHost.set(ipOf(a.endpoint), [...(byHost.get(ipOf(a.endpoint)) ?? []), a]);
-    const merged: Aggregate[] = all.filter((a) => a.code !== 'service_unreachable' || (byHost.get(ipOf(a.endpoint))?.length ?? 0) < SCAN_PORTS);
+    for (const a of all) if (a.code === 'service_unreachable') byHost.set(hostOf(a.endpoint), [...(byHost.get(hostOf(a.endpoint)) ?? []), a]);
+    const merged: Aggregate[] = all.filter((a) => a.code !== 'service_unreachable' || (byHost.get(hostOf(a.endpoint))?.length ?? 0) < SCAN_PORTS);
     for (const [host, list] of byHost) {
       if (list.length < SCAN_PORTS) continue;
       merged.push({

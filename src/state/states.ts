@@ -37,3 +37,23 @@ export const isOver = stateSet(OVER_STATES);
 export const CLOSE_WAITS = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK'] as const;
 export type CloseWait = (typeof CLOSE_WAITS)[number];
 export const isCloseWait = stateSet(CLOSE_WAITS);
+
+/**
+ * Other spellings of the same states, as people copy them from other tools:
+ * `ss` (ESTAB, CLOSE-WAIT, FIN-WAIT-2, UNCONN), its state filters
+ * (established, close-wait) and BSD netstat (SYN_RCVD, FIN_WAIT_2). Matched
+ * after upper-casing and turning `-` into `_`.
+ */
+const STATE_ALIASES: Readonly<Record<string, TcpState>> = {
+  ESTAB: 'ESTABLISHED',
+  SYN_RCVD: 'SYN_RECV',
+  FIN_WAIT_1: 'FIN_WAIT1',
+  FIN_WAIT_2: 'FIN_WAIT2',
+  UNCONN: 'CLOSED',
+};
+
+/** The state a name means, in any of the spellings above; undefined when it names none. */
+export function stateNamed(name: string): TcpState | undefined {
+  const key = name.trim().toUpperCase().replace(/-/g, '_');
+  return (TCP_STATES as readonly string[]).includes(key) ? (key as TcpState) : Object.hasOwn(STATE_ALIASES, key) ? STATE_ALIASES[key] : undefined;
+}

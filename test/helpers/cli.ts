@@ -45,6 +45,22 @@ export function runCli(args: string[], options: { input?: Buffer | string; env?:
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** runCli without blocking the test worker: tests of one file run side by side. */
+export function cli(args: string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  assertBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a command that exits before reading its input
+    child.stdin.end(options.input);
+  });
+}
+
 /** Starts the command line with pipes on all three streams, for tests that feed it over time or signal it. */
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
   assertBuilt();
@@ -61,6 +77,41 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
 export function contractCheck(ndjson: string): { ok: boolean; output: string } {
   const result = spawnSync(process.execPath, [CONTRACT_CHECK], { input: ndjson, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { ok: result.status === 0, output: (result.stdout + result.stderr).trim() };
+}
+
+/**
+ * Checks the NDJSON of several runs with one run of the contract check: each
+ * output must end with its summary, counting its connections (checked here),
+ * and all their records, followed by one summary that adds them up, go
+ * through ../shared/contract-check.mjs together.
+ */
+export function contractCheckRuns(outputs: string[]): { ok: boolean; output: string } {
+  const total = { type: 'summary', packets: 0, tcp_packets: 0, connections: 0, findings: 0, states_at_end: {} as Record<string, number> };
+  const problems: string[] = [];
+  outputs.forEach((text, i) => {
+    const records = ndjsonLines(text);
+    const summary = records.at(-1);
+    if (summary?.type !== 'summary') return void problems.push(`run ${i + 1}: the last line is not the summary`);
+    const connections = records.filter((r) => r.type === 'connection').length;
+    if (summary.connections !== connections) problems.push(`run ${i + 1}: the summary says ${summary.connections} connections, ${connections} came`);
+    for (const key of ['packets', 'tcp_packets', 'connections', 'findings'] as const) total[key] += summary[key];
+    for (const [state, n] of Object.entries(summary.states_at_end as Record<string, number>)) total.states_at_end[state] = (total.states_at_end[state] ?? 0) + n;
+  });
+  const verdict = contractCheck(outputs.join('') + JSON.stringify(total) + '\n');
+  return { ok: verdict.ok && problems.length === 0, output: [...problems, verdict.output].join('\n') };
+}
+
+/** Runs `task` over `items`, at most `width` at a time (the machine has two cores). */
+export async function inTurns<T, R>(items: T[], width: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  }));
+  return results;
 }
 
 export function ndjsonLines(text: string): Record<string, any>[] {
