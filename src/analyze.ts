@@ -15,6 +15,7 @@ import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
 import { FindingsAggregator } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
+import type { TransitionObserver } from './state/machine.js';
 import type { TcpState } from './state/states.js';
 import type { TransitionLogView } from './state/transition-log.js';
 
@@ -52,6 +53,10 @@ export interface AnalyzeOptions {
   live?: boolean;
   /** analyze(): records made but not yet taken before reading pauses (default 4096). */
   queueLimit?: number;
+  /** Told of every state change as it is made, in reading order (the report's chart follows the states with it). */
+  onTransition?: TransitionObserver;
+  /** Called with every TCP packet a lifecycle took and that lifecycle's first frame (its id): `extract` writes the wanted ones. */
+  onTcpPacket?: (frame: Frame, lifecycleId: number) => void;
 }
 
 export interface Progress {
@@ -126,7 +131,11 @@ export async function runPipelineTo(
   const inputs = await prepareInputs(given.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
   const live = isLive(given, options);
   const stage = new ConnectionStage({ ...options, live }, output.connection, options.findings !== false);
-  const read = await readPackets(inputs, options, (pkt, file) => stage.tracker.onPacket(pkt, file), {
+  const onTcpPacket = options.onTcpPacket;
+  const read = await readPackets(inputs, options, (pkt, file, _fileIndex, frame) => {
+    const lifecycleId = stage.tracker.onPacket(pkt, file);
+    if (onTcpPacket && lifecycleId > 0) onTcpPacket(frame, lifecycleId);
+  }, {
     liveConnections: () => stage.connections + stage.tracker.live,
     ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => output.tick?.() }),
   });
@@ -183,13 +192,15 @@ export interface ReadHooks {
 
 /**
  * The packet side of the pipeline: every input read in order and every
- * frame decoded once; each TCP packet is handed to `onTcp` (the view is
- * reused: valid during the call) with the name and index of its input.
+ * frame decoded once; each TCP packet is handed to `onTcp` (the view and the
+ * frame are reused: valid during the call) with the name and index of its
+ * input, and so is each second copy of one (`pkt.kind` is Duplicate), which
+ * is counted once but named in its lifecycle's Wireshark filter.
  */
 export async function readPackets(
   inputs: NamedInput[],
   options: AnalyzeOptions,
-  onTcp: (pkt: PacketView, file: string, fileIndex: number) => void,
+  onTcp: (pkt: PacketView, file: string, fileIndex: number, frame: Frame) => void,
   hooks: ReadHooks,
 ): Promise<ReadTally> {
   const decoder = new Decoder();
@@ -208,7 +219,11 @@ export async function readPackets(
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
-      if (decoder.decode(frame, pkt) === PacketKind.Tcp) onTcp(pkt, name, i);
+      const kind = decoder.decode(frame, pkt);
+      if (kind === PacketKind.Tcp || kind === PacketKind.Duplicate) {
+        pkt.fileFrameNo = frame.frameNo - frameNo + 1;
+        onTcp(pkt, name, i, frame);
+      }
       onFrame?.(frame.frameNo);
     };
     // Live input: while the input pauses, capture time follows the wall clock from the last chunk on.
@@ -291,6 +306,7 @@ export class ConnectionStage {
         maxLive: options.maxLive ?? DEFAULTS.maxLive,
         keepSegments: options.keepSegments ?? 0,
         live: options.live ?? false,
+        transitions: options.onTransition,
       },
       onConnection,
     );

@@ -3,6 +3,7 @@
  * plus the project's own extra fields. Reporters, the checker and the library
  * API all speak these types.
  */
+import type { AnalysisCounts } from './expert/tcp-analysis.js';
 import type { AnomalyCode, FindingCode, Severity } from './rules/codes.js';
 import type { TcpState } from './state/states.js';
 
@@ -58,7 +59,11 @@ export interface ConnectionSummary {
   server: string;
   first_ts: number;
   last_ts: number;
-  /** 1-based frame numbers of the first and last packet, to jump there in Wireshark. */
+  /** last_ts - first_ts, in seconds (Zeek's duration). */
+  duration: number;
+  /** Seconds from the SYN (the last one, when it was sent again) to the ACK that completed the handshake, as seen at the capture point; null without a completed handshake. */
+  handshake_rtt: number | null;
+  /** 1-based frame numbers of the first and last packet in the run (several files are numbered on). */
   first_frame: number;
   last_frame: number;
   packets: number;
@@ -67,6 +72,13 @@ export interface ConnectionSummary {
   server_packets: number;
   client_bytes: number;
   server_bytes: number;
+  /**
+   * Payload bytes each side sent by sequence numbers, as Zeek's orig_bytes
+   * and resp_bytes: a retransmitted byte counts once, a byte the capture
+   * missed counts too.
+   */
+  orig_bytes: number;
+  resp_bytes: number;
   /**
    * Bytes one side acknowledged that the capture never saw the other send
    * (Zeek's missed_bytes): packets lost by the capture, or a direction not
@@ -84,8 +96,26 @@ export interface ConnectionSummary {
   history: string;
   /** How the client was chosen: `syn` (sent the first SYN) or a mid-stream rule name. */
   client_rule: string;
-  /** Capture file the lifecycle was seen in (the first, when it spans several). */
+  /** MSS each side announced in its SYN; null when its SYN was not seen or carried none. */
+  client_mss: number | null;
+  server_mss: number | null;
+  /** Window scale shift of each side when window scaling is in use (both SYNs carried the option); else null. */
+  client_wscale: number | null;
+  server_wscale: number | null;
+  /** SACK and timestamps negotiated: both SYNs offered them; null when a SYN went unseen. */
+  sack: boolean | null;
+  timestamps: boolean | null;
+  /** Per side, the TCP events Wireshark's Expert Info shows, counted as tshark's `tcp.analysis.*` flags. */
+  client_analysis: AnalysisCounts;
+  server_analysis: AnalysisCounts;
+  /** Capture file of the lifecycle's first packet, and that packet's frame number within the file. */
   file?: string | undefined;
+  first_frame_in_file: number;
+  /** Capture file of its last packet (another file when it spans a rotation), and the frame number there. */
+  last_file?: string | undefined;
+  last_frame_in_file: number;
+  /** A Wireshark display filter selecting exactly this lifecycle's packets in `file` (see expert/wireshark-filter.ts). */
+  wireshark_filter: string;
   /** True when the lifecycle was already open when the capture began: its first packet was no SYN from the client (the earlier part may be in an earlier file). */
   open_at_start: boolean;
   /** True when the lifecycle was still open at the end of the capture (the rest may be in a later file). */

@@ -37,6 +37,8 @@ export class PacketView {
 
   // Frame facts, copied from the Frame.
   frameNo = 0;
+  /** Its frame number within its file (Wireshark's `frame.number` there): set by the reading loop. */
+  fileFrameNo = 0;
   ts = 0;
   capLen = 0;
   origLen = 0;

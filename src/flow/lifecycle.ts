@@ -3,9 +3,11 @@
  * state machine and the counters, and turns them into the contract record.
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
+import { TcpAnalysis } from '../expert/tcp-analysis.js';
+import { MAX_LISTED_DUPLICATES, wiresharkFilter } from '../expert/wireshark-filter.js';
 import type { ConnectionRecord, ConnectionSummary } from '../records.js';
 import { judgeAnomalies } from '../rules/anomalies.js';
-import { ConnectionMachine, type Segment, type SegmentOutcome } from '../state/machine.js';
+import { ConnectionMachine, type Segment, type SegmentOutcome, type TransitionObserver } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
 import { isOver } from '../state/states.js';
 import { transitionsOf, type TransitionLogView } from '../state/transition-log.js';
@@ -60,10 +62,19 @@ export class Lifecycle {
   /** The first and last segments, when asked for (ladder diagrams); kept with a recycled lifecycle. */
   segmentLog: SegmentLog | undefined = undefined;
   keepsSegments = false;
+  /** Wireshark's view of the lifecycle: Expert Info events, negotiated options, handshake RTT. */
+  readonly analysis = new TcpAnalysis();
+  /** The files of its first and last packet, and their frame numbers in those files. */
   file: string | undefined = undefined;
+  lastFile: string | undefined = undefined;
+  firstFrameInFile = 0;
+  lastFrameInFile = 0;
+  /** Second copies of its packets (`tcpdump -i any`), counted once; the first few frame numbers kept for its Wireshark filter. */
+  duplicates = 0;
+  readonly duplicateFrames: number[] = [];
 
   /** Starts the lifecycle at its first packet; every field is set, so a recycled lifecycle is as good as new. */
-  begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined, keepSegments = 0): this {
+  begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined, keepSegments = 0, observer?: TransitionObserver): this {
     this.ipVersion = pkt.ipVersion;
     const c = fromSrc ? pkt.src : pkt.dst;
     const s = fromSrc ? pkt.dst : pkt.src;
@@ -75,6 +86,8 @@ export class Lifecycle {
     this.serverPort = fromSrc ? pkt.dstPort : pkt.srcPort;
     this.clientRule = clientRule;
     this.machine.reset(!(pkt.flags & SYN));
+    this.machine.observer = observer;
+    this.analysis.reset();
     this.history.reset();
     this.hash = 0;
     this.idleLink.reset();
@@ -90,6 +103,11 @@ export class Lifecycle {
     this.keepsSegments = keepSegments > 0;
     if (this.keepsSegments) (this.segmentLog ??= new SegmentLog()).reset(keepSegments);
     this.file = file;
+    this.lastFile = file;
+    this.firstFrameInFile = pkt.fileFrameNo;
+    this.lastFrameInFile = 0;
+    this.duplicates = 0;
+    this.duplicateFrames.length = 0;
     if (pkt.flags & SYN && pkt.flags & ACK) this.machine.startAtSynAck(pkt.ack, pkt.ts);
     return this;
   }
@@ -113,7 +131,7 @@ export class Lifecycle {
     return this.machine.client.state === 'CLOSED' && this.machine.server.state === 'CLOSED' && this.finished;
   }
 
-  apply(pkt: PacketView): void {
+  apply(pkt: PacketView, file?: string): void {
     const fromClient = this.fromClient(pkt);
     segment.ts = pkt.ts;
     segment.frame = pkt.frameNo;
@@ -124,9 +142,12 @@ export class Lifecycle {
     segment.window = pkt.window;
     segment.wscale = pkt.wscale;
     this.machine.apply(fromClient ? 'client' : 'server', segment, outcome);
+    this.analysis.packet(pkt, fromClient);
     this.packets++;
     this.lastTs = pkt.ts;
     this.lastFrame = pkt.frameNo;
+    this.lastFile = file;
+    this.lastFrameInFile = pkt.fileFrameNo;
     const f = pkt.flags;
     if (f & SYN) this.history.add(f & ACK ? 'H' : 'S', fromClient);
     else if (f & RST) this.history.add('R', fromClient);
@@ -136,6 +157,11 @@ export class Lifecycle {
     if (outcome.retransmission) this.history.add('T', fromClient);
     if (pkt.window === 0 && !(f & (SYN | RST))) this.history.add('W', fromClient);
     if (this.keepsSegments) this.keepSegment(pkt, fromClient);
+  }
+
+  /** A second copy of one of its packets, dropped by the decoder; only those in its first file go into its filter. */
+  noteDuplicate(frameNo: number, file: string | undefined): void {
+    if (this.duplicates++ < MAX_LISTED_DUPLICATES && file === this.file) this.duplicateFrames.push(frameNo);
   }
 
   /** Sequence numbers relative to each side's ISN, as Wireshark shows them. */
@@ -162,14 +188,22 @@ export class Lifecycle {
    */
   summarize(endTs: number, limits: LifecycleLimits, openAtEnd: boolean): ConnectionSummary {
     const m = this.machine;
+    const x = this.analysis;
+    const client = formatEndpoint(this.ipVersion, this.addr, 0, this.clientPort);
+    const server = formatEndpoint(this.ipVersion, this.addr, 4, this.serverPort);
+    const firstTs = round6(this.firstTs);
+    const lastTs = round6(this.lastTs);
+    const scaling = x.windowScaling;
     const summary: ConnectionSummary = {
       type: 'connection',
       // Named after its first frame: unique in the run, the same however the work is split, and a place to look in Wireshark.
       id: `C${this.firstFrame}`,
-      client: formatEndpoint(this.ipVersion, this.addr, 0, this.clientPort),
-      server: formatEndpoint(this.ipVersion, this.addr, 4, this.serverPort),
-      first_ts: round6(this.firstTs),
-      last_ts: round6(this.lastTs),
+      client,
+      server,
+      first_ts: firstTs,
+      last_ts: lastTs,
+      duration: round6(lastTs - firstTs),
+      handshake_rtt: x.handshakeRtt < 0 ? null : round6(x.handshakeRtt),
       first_frame: this.firstFrame,
       last_frame: this.lastFrame,
       packets: this.packets,
@@ -177,6 +211,8 @@ export class Lifecycle {
       server_packets: m.server.sentPackets,
       client_bytes: m.client.payloadBytes,
       server_bytes: m.server.payloadBytes,
+      orig_bytes: x.client.bytes,
+      resp_bytes: x.server.bytes,
       missed_bytes: m.client.missedBytes + m.server.missedBytes,
       opening: this.opening(),
       closing: this.closing(),
@@ -186,7 +222,20 @@ export class Lifecycle {
       conn_state: zeekConnState(m),
       history: this.history.toString(),
       client_rule: this.clientRule,
+      client_mss: x.client.mss < 0 ? null : x.client.mss,
+      server_mss: x.server.mss < 0 ? null : x.server.mss,
+      client_wscale: scaling ? x.client.winScale : null,
+      server_wscale: scaling ? x.server.winScale : null,
+      sack: x.negotiated('sack'),
+      timestamps: x.negotiated('timestamps'),
+      client_analysis: x.client.counts(),
+      server_analysis: x.server.counts(),
       file: this.file,
+      first_frame_in_file: this.firstFrameInFile,
+      last_file: this.lastFile,
+      last_frame_in_file: this.lastFrameInFile,
+      // A lifecycle that goes on into the next file runs to the end of its first.
+      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.duplicateFrames),
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
       anomalies: [],

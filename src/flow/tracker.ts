@@ -13,8 +13,9 @@
  * toward a lower port (`ephemeral_port`); else the sender of the first packet
  * seen (`first_sender`).
  */
-import { ACK, SYN, type PacketView } from '../decode/packet.js';
+import { ACK, PacketKind, SYN, type PacketView } from '../decode/packet.js';
 import type { ConnectionSummary } from '../records.js';
+import type { TransitionObserver } from '../state/machine.js';
 import type { TransitionLogView } from '../state/transition-log.js';
 import { FlowTable } from './flow-table.js';
 import { Lifecycle } from './lifecycle.js';
@@ -47,6 +48,8 @@ export interface TrackerOptions {
    * (`latePackets`) instead of starting a lifecycle of their own.
    */
   live?: boolean;
+  /** Told of every state change as it is made (see TransitionObserver). */
+  transitions?: TransitionObserver | undefined;
 }
 
 /**
@@ -98,9 +101,19 @@ export class FlowTracker {
     return this.latePacketCount;
   }
 
-  onPacket(pkt: PacketView, file?: string): void {
-    this.advance(pkt.ts);
+  /**
+   * Applies a TCP packet to its lifecycle; returns that lifecycle's first
+   * frame (its id), or 0 when no lifecycle took it: a second copy of a packet
+   * (`tcpdump -i any`), which the decoder counts once and its lifecycle only
+   * notes for its Wireshark filter, or a late packet of live input.
+   */
+  onPacket(pkt: PacketView, file?: string): number {
     const hash = flowHash(pkt);
+    if (pkt.kind === PacketKind.Duplicate) {
+      this.table.find(hash, pkt)?.noteDuplicate(pkt.fileFrameNo, file);
+      return 0;
+    }
+    this.advance(pkt.ts);
     let lifecycle = this.table.find(hash, pkt);
     // Time that steps back within a connection (a clock stepped, captures of several hosts) keeps the connection's last time.
     if (lifecycle && pkt.ts < lifecycle.lastTs) {
@@ -116,9 +129,9 @@ export class FlowTracker {
       lifecycle = this.begin(hash, pkt, file);
     } else if (lifecycle.emitted) {
       this.latePacketCount++;
-      return;
+      return 0;
     }
-    lifecycle.apply(pkt);
+    lifecycle.apply(pkt, file);
     this.idle.moveToEnd(lifecycle.idleLink);
     this.done.remove(lifecycle.doneLink);
     if (lifecycle.finished) this.done.push(lifecycle.doneLink);
@@ -126,6 +139,7 @@ export class FlowTracker {
       this.closed.remove(lifecycle.closedLink);
       if (lifecycle.bothClosed) this.closed.push(lifecycle.closedLink);
     }
+    return lifecycle.firstFrame;
   }
 
   /**
@@ -161,7 +175,7 @@ export class FlowTracker {
 
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
-    const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments);
+    const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments, this.options.transitions);
     l.hash = hash;
     this.table.insert(hash, l);
     this.idle.push(l.idleLink);

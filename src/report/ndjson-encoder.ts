@@ -7,6 +7,7 @@
  * which a test checks on every capture; other records (findings, summary)
  * are rare and go through JSON.stringify.
  */
+import { ANALYSIS_EVENTS, type AnalysisCounts } from '../expert/tcp-analysis.js';
 import type { Anomaly, ConnectionSummary } from '../records.js';
 import { codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
 
@@ -58,6 +59,8 @@ const K = {
   client: ascii(',"client":'),
   firstTs: ascii(',"first_ts":'),
   lastTs: ascii(',"last_ts":'),
+  connectionDuration: ascii(',"duration":'),
+  handshakeRtt: ascii(',"handshake_rtt":'),
   firstFrame: ascii(',"first_frame":'),
   lastFrame: ascii(',"last_frame":'),
   packets: ascii(',"packets":'),
@@ -65,8 +68,24 @@ const K = {
   serverPackets: ascii(',"server_packets":'),
   clientBytes: ascii(',"client_bytes":'),
   serverBytes: ascii(',"server_bytes":'),
+  origBytes: ascii(',"orig_bytes":'),
+  respBytes: ascii(',"resp_bytes":'),
   missedBytes: ascii(',"missed_bytes":'),
   noActiveCloser: ascii(',"active_closer":null'),
+  clientMss: ascii(',"client_mss":'),
+  serverMss: ascii(',"server_mss":'),
+  clientWscale: ascii(',"client_wscale":'),
+  serverWscale: ascii(',"server_wscale":'),
+  sack: ascii(',"sack":'),
+  timestamps: ascii(',"timestamps":'),
+  clientAnalysis: ascii(',"client_analysis":'),
+  serverAnalysis: ascii(',"server_analysis":'),
+  firstFrameInFile: ascii(',"first_frame_in_file":'),
+  lastFrameInFile: ascii(',"last_frame_in_file":'),
+  wiresharkFilter: ascii(',"wireshark_filter":'),
+  null: ascii('null'),
+  true: ascii('true'),
+  false: ascii('false'),
   openedBefore: ascii(',"open_at_start":true'),
   openedInCapture: ascii(',"open_at_start":false'),
   openAtEnd: ascii(',"open_at_end":true,"anomalies":['),
@@ -99,10 +118,14 @@ const F = {
   history: new FieldBytes(',"history":'),
   clientRule: new FieldBytes(',"client_rule":'),
   file: new FieldBytes(',"file":'),
+  lastFile: new FieldBytes(',"last_file":'),
   anomalyCode: new FieldBytes('{"code":'),
   anomalySide: new FieldBytes(',"side":'),
   anomalyDetail: new FieldBytes(',"detail":'),
 };
+
+/** The keys of an Expert Info count object: `{"retransmission":`, then `,"fast_retransmission":` ... */
+const ANALYSIS_KEYS = ANALYSIS_EVENTS.map((event, i) => ascii(`${i === 0 ? '{' : ','}"${event}":`));
 
 /** "00" to "99": two digits per division. */
 const DIGIT_PAIRS = ascii(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
@@ -167,6 +190,10 @@ export class NdjsonEncoder {
     this.number(c.first_ts);
     this.raw(K.lastTs);
     this.number(c.last_ts);
+    this.raw(K.connectionDuration);
+    this.number(c.duration);
+    this.raw(K.handshakeRtt);
+    this.numberOrNull(c.handshake_rtt);
     this.raw(K.firstFrame);
     this.number(c.first_frame);
     this.raw(K.lastFrame);
@@ -181,6 +208,10 @@ export class NdjsonEncoder {
     this.number(c.client_bytes);
     this.raw(K.serverBytes);
     this.number(c.server_bytes);
+    this.raw(K.origBytes);
+    this.number(c.orig_bytes);
+    this.raw(K.respBytes);
+    this.number(c.resp_bytes);
     this.raw(K.missedBytes);
     this.number(c.missed_bytes);
     this.field(F.opening, c.opening);
@@ -192,7 +223,30 @@ export class NdjsonEncoder {
     this.field(F.connState, c.conn_state);
     this.field(F.history, c.history);
     this.field(F.clientRule, c.client_rule);
+    this.raw(K.clientMss);
+    this.numberOrNull(c.client_mss);
+    this.raw(K.serverMss);
+    this.numberOrNull(c.server_mss);
+    this.raw(K.clientWscale);
+    this.numberOrNull(c.client_wscale);
+    this.raw(K.serverWscale);
+    this.numberOrNull(c.server_wscale);
+    this.raw(K.sack);
+    this.booleanOrNull(c.sack);
+    this.raw(K.timestamps);
+    this.booleanOrNull(c.timestamps);
+    this.raw(K.clientAnalysis);
+    this.analysis(c.client_analysis);
+    this.raw(K.serverAnalysis);
+    this.analysis(c.server_analysis);
     if (c.file !== undefined) this.field(F.file, c.file);
+    this.raw(K.firstFrameInFile);
+    this.number(c.first_frame_in_file);
+    if (c.last_file !== undefined) this.field(F.lastFile, c.last_file);
+    this.raw(K.lastFrameInFile);
+    this.number(c.last_frame_in_file);
+    this.raw(K.wiresharkFilter);
+    this.string(c.wireshark_filter);
     this.raw(c.open_at_start ? K.openedBefore : K.openedInCapture);
     this.raw(c.open_at_end ? K.openAtEnd : K.closedInCapture);
     const anomalies = c.anomalies;
@@ -241,6 +295,25 @@ export class NdjsonEncoder {
     }
     if (a.ack_dropped !== undefined) this.raw(a.ack_dropped ? K.ackDropped : K.ackNotDropped);
     this.raw(K.anomalyEnd);
+  }
+
+  private numberOrNull(x: number | null): void {
+    if (x === null) this.raw(K.null);
+    else this.number(x);
+  }
+
+  private booleanOrNull(x: boolean | null): void {
+    this.raw(x === null ? K.null : x ? K.true : K.false);
+  }
+
+  /** An Expert Info count object, its keys in ANALYSIS_EVENTS order (the order the record's objects are made in). */
+  private analysis(counts: AnalysisCounts): void {
+    for (let i = 0; i < ANALYSIS_EVENTS.length; i++) {
+      this.room(32);
+      this.raw(ANALYSIS_KEYS[i]!);
+      this.number(counts[ANALYSIS_EVENTS[i]!]);
+    }
+    this.buf[this.pos++] = 0x7d;
   }
 
   /** A string field: its bytes remembered by value, or, for a field of many values, key and value apart. */

@@ -33,6 +33,14 @@ export interface Segment {
   wscale: number;
 }
 
+/**
+ * Told of every state change as it is made, in the order the capture is
+ * read: its time and code as the log keeps them, and since when the side
+ * had been in the state it leaves. A report follows the states over time
+ * with it, without waiting for the record.
+ */
+export type TransitionObserver = (ts: number, code: number, since: number) => void;
+
 /** What applying a segment found, for the anomaly and opening bookkeeping. */
 export interface SegmentOutcome {
   retransmission: boolean;
@@ -56,6 +64,7 @@ export class ConnectionMachine {
   rstBy: Side | null = null;
   /** RSTs seen that the receiver would ignore (out of window). */
   ignoredRsts = 0;
+  observer: TransitionObserver | undefined = undefined;
 
   /** Back to a new machine, for a recycled lifecycle (a test compares it with a new one). */
   reset(midstream: boolean): void {
@@ -72,6 +81,7 @@ export class ConnectionMachine {
     this.bothFinCrossed = false;
     this.rstBy = null;
     this.ignoredRsts = 0;
+    this.observer = undefined;
   }
 
   endpoint(side: Side): Endpoint {
@@ -105,7 +115,10 @@ export class ConnectionMachine {
   private move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
     if (e.state === to) return;
-    this.log.push(Math.round(ts * 1e6) / 1e6, frame ?? 0, transitionCode(side, e.state, to, cause, inferred));
+    const at = Math.round(ts * 1e6) / 1e6;
+    const code = transitionCode(side, e.state, to, cause, inferred);
+    this.log.push(at, frame ?? 0, code);
+    this.observer?.(at, code, e.since);
     e.state = to;
     e.since = ts;
     e.sinceFrame = frame ?? 0;

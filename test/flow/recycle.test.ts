@@ -93,6 +93,7 @@ test('a lifecycle begun again is the lifecycle a new one begins', (t) => {
   pkt.ts = 1000;
   const used = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);
   used.apply(pkt);
+  used.noteDuplicate(6, used.file);
   scramble(used);
   used.begin(pkt, true, 'syn', 'a.pcap', 4);
   const fresh = new Lifecycle().begin(pkt, true, 'syn', 'a.pcap', 4);
