@@ -31,7 +31,7 @@ function sh(script: string, input?: Buffer) {
 
 /** Records without the fields that name the input. */
 function anonymous(stdout: string) {
-  return ndjsonLines(stdout).map(({ file: _file, files: _files, ...rest }) => rest);
+  return ndjsonLines(stdout).map(({ file: _file, last_file: _lastFile, files: _files, ...rest }) => rest);
 }
 
 const fromFile = sh(`$CLI analyze --format ndjson ${LEAK}`);
