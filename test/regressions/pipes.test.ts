@@ -6,14 +6,14 @@
  * file's header. Run against the built command line.
  */
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CLI, CAPTURES, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
-import { contractCheck, ndjsonLines } from '../helpers/cli.js';
+import { contractCheck, ndjsonLines, startCli } from '../helpers/cli.js';
 
 const LEAK = path.join(CAPTURES, 'close-wait-leak.pcap');
 const CLIENT_CLOSE = path.join(CAPTURES, 'client-close.pcap');
@@ -84,13 +84,7 @@ test('cat a.pcap b.pcapng c.pcap | analyze - reads three successive captures: th
 function startOnFifo(args: string[]) {
   const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'fifo-')), 'capture');
   spawnSync('mkfifo', [fifo]);
-  const child = spawn(process.execPath, [CLI, ...args, fifo], { env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { fifo, child, exit, out: () => stdout, err: () => stderr };
+  return { fifo, ...startCli([...args, fifo]) };
 }
 
 test('a FIFO given by name is read once to its end: the records of the file, no hang', async (t) => {
