@@ -175,19 +175,9 @@ export interface CaptureProbe {
 /**
  * Opens `path` and checks that it starts as a capture we read: throws a
  * `not-capture` CaptureError (missing, unreadable, empty, unknown format,
- * bad file header) and returns the format otherwise. Damage further in is
- * left to the full read.
+ * bad file header); else returns the format and the first packet's time when
+ * the first 64 KiB hold one. Damage further in is left to the full read.
  */
-export function sniffCaptureFile(path: string): CaptureFormat {
-  return probeFile(path).format;
-}
-
-/** The time of a file's first packet, when its first 64 KiB hold one: how rotated files are put in order. */
-export function firstPacketTime(path: string): number | undefined {
-  return probeFile(path).firstTs;
-}
-
-/** Checks a regular file's header and finds its first packet in its first 64 KiB. */
 export function probeFile(path: string): CaptureProbe {
   const fd = openCapture(path);
   const probe = new Probe(path);

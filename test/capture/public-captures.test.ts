@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { CaptureError } from '../../src/capture/frame.js';
-import { readCapture, sniffCaptureFile } from '../../src/capture/source.js';
+import { probeFile, readCapture } from '../../src/capture/source.js';
 import { loadManifest } from '../helpers/manifest.js';
 
 const rows = loadManifest();
@@ -58,10 +58,10 @@ for (const row of rows) {
       t.regex(outcome!.message, expected.reason);
       t.true(outcome!.message.startsWith(`${row.file}: `), 'the message names the file');
       if (expected.kind === 'not-capture') {
-        const sniffed = t.throws(() => sniffCaptureFile(row.path), { instanceOf: CaptureError });
+        const sniffed = t.throws(() => probeFile(row.path).format, { instanceOf: CaptureError });
         t.is(sniffed?.kind, 'not-capture');
       } else {
-        t.notThrows(() => sniffCaptureFile(row.path));
+        t.notThrows(() => probeFile(row.path));
       }
     });
   } else {
@@ -79,7 +79,7 @@ for (const row of rows) {
       t.is(result.error, undefined);
       t.is(result.warning, undefined);
       t.is(result.format, row.format === 'pcapng' ? 'pcapng' : 'pcap');
-      t.is(sniffCaptureFile(row.path), result.format);
+      t.is(probeFile(row.path).format, result.format);
     });
   }
 }

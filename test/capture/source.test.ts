@@ -1,5 +1,5 @@
 /**
- * readCapture and sniffCaptureFile: the same frames from a path, a stream,
+ * readCapture and probeFile: the same frames from a path, a stream,
  * standard input and bytes in memory; unusable inputs rejected with a clear
  * not-capture error; damage part-way and cut-short ends resolved with what
  * was read.
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { CaptureError } from '../../src/capture/frame.js';
 import { prepareInputs } from '../../src/capture/inputs.js';
-import { readCapture, sniffCaptureFile } from '../../src/capture/source.js';
+import { probeFile, readCapture } from '../../src/capture/source.js';
 import { copyFrame, load, readWhole, type FrameCopy } from './frames.js';
 import { PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
 
@@ -107,14 +107,14 @@ test('a missing file, a directory, an empty file and a text file are rejected as
   for (const [file, reason] of cases) {
     const error = await t.throwsAsync(readCapture(file, file, () => {}), { instanceOf: CaptureError, message: reason });
     t.is((error as CaptureError).kind, 'not-capture');
-    const sniffed = t.throws(() => sniffCaptureFile(file), { instanceOf: CaptureError, message: reason });
+    const sniffed = t.throws(() => probeFile(file).format, { instanceOf: CaptureError, message: reason });
     t.is((sniffed as CaptureError).kind, 'not-capture');
   }
 });
 
-test('sniffCaptureFile accepts a capture whose damage lies further in, and names its format', (t) => {
-  t.is(sniffCaptureFile(path.join(PUBLIC_CAPTURES, 'sv-corrupt-reclen-smtp.pcap')), 'pcap');
-  t.is(sniffCaptureFile(SECTIONS), 'pcapng');
+test('probeFile accepts a capture whose damage lies further in, and names its format', (t) => {
+  t.is(probeFile(path.join(PUBLIC_CAPTURES, 'sv-corrupt-reclen-smtp.pcap')).format, 'pcap');
+  t.is(probeFile(SECTIONS).format, 'pcapng');
 });
 
 test('a stream that fails part-way resolves with a corrupt error at the bytes read', async (t) => {
