@@ -5,6 +5,7 @@
  * `runPipelineTo` as its summary and numeric transition log and encodes it
  * straight to bytes.
  */
+import { statSync, type Stats } from 'node:fs';
 import { prepareInputs, type NamedInput } from './capture/inputs.js';
 import { readCapture } from './capture/source.js';
 import { readsAsStream } from './capture/stream-input.js';
@@ -121,6 +122,34 @@ export function runPipeline(
   });
 }
 
+/**
+ * The inputs named, each once: the same file named twice (`x.pcap
+ * ./x.pcap`, a hard link: the same device and inode) would count every
+ * packet twice and invent retransmissions, so a repeat is left out with a
+ * warning.
+ */
+export function distinctInputs(given: CaptureInput[]): { inputs: NamedInput[]; warnings: string[] } {
+  const seen = new Map<string, string>();
+  const inputs: NamedInput[] = [];
+  const warnings: string[] = [];
+  given.forEach((source, i) => {
+    const name = inputName(source, i);
+    if (typeof source === 'string' && source !== '-') {
+      let stat: Stats | undefined;
+      try {
+        stat = statSync(source);
+      } catch {
+        // Reading it will say what is wrong.
+      }
+      const first = stat && seen.get(`${stat.dev}:${stat.ino}`);
+      if (first !== undefined) return void warnings.push(`${name} is the same file as ${first}: it was read once`);
+      if (stat) seen.set(`${stat.dev}:${stat.ino}`, name);
+    }
+    inputs.push({ source, name });
+  });
+  return { inputs, warnings };
+}
+
 /** The pipeline, with connections handed on in their two parts (see PipelineOutput). */
 export async function runPipelineTo(
   inputList: CaptureInput | CaptureInput[],
@@ -128,7 +157,8 @@ export async function runPipelineTo(
   output: PipelineOutput,
 ): Promise<SummaryRecord> {
   const given = Array.isArray(inputList) ? inputList : [inputList];
-  const inputs = await prepareInputs(given.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
+  const distinct = distinctInputs(given);
+  const inputs = await prepareInputs(distinct.inputs, options.signal);
   const live = isLive(given, options);
   const stage = new ConnectionStage({ ...options, live }, output.connection, options.findings !== false);
   const onTcpPacket = options.onTcpPacket;
@@ -139,6 +169,7 @@ export async function runPipelineTo(
     liveConnections: () => stage.connections + stage.tracker.live,
     ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => output.tick?.() }),
   });
+  read.warnings.unshift(...distinct.warnings);
   stage.tracker.finish(read.lastTs ?? undefined);
   const findings = stage.findings?.results() ?? [];
   for (const finding of findings) output.finding(finding);

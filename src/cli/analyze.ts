@@ -1,4 +1,5 @@
 /** `analyze`: every connection lifecycle, as a text table or NDJSON records. */
+import { availableParallelism } from 'node:os';
 import { runPipelineTo } from '../analyze.js';
 import { readsAsStream } from '../capture/stream-input.js';
 import type { SummaryRecord } from '../records.js';
@@ -7,7 +8,7 @@ import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { TableWriter } from '../report/table.js';
 import { defineCommand } from './command.js';
 import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, numberOption } from './common.js';
-import { finish, UsageError } from './io.js';
+import { finish, say, UsageError } from './io.js';
 
 const options = {
   ...COMMON_OPTIONS,
@@ -27,11 +28,15 @@ export const analyzeCommand = defineCommand({
   positionals: capturesPositional,
   options,
   run: async (args, io) => {
-    const { captures, format, jobs } = args;
+    const { captures, format, jobs: asked } = args;
     const inputs = inputsOf(captures);
     const analysis = analysisOptions(args, io);
     const streams = inputs.some((i) => typeof i === 'string' && readsAsStream(i));
-    if (jobs > 1 && format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
+    if (asked > 1 && format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
+    // More threads than cores only take turns, each with a tracker's memory.
+    const cores = availableParallelism();
+    if (asked > cores) say(`warning: --jobs ${asked}: this machine has ${cores} core(s); using ${cores}`);
+    const jobs = Math.min(asked, cores);
     let summary: SummaryRecord;
     if (format === 'ndjson' && (jobs > 1 || !streams)) {
       // Files go to a worker thread even for one job: this thread reads, decodes and writes meanwhile, and a

@@ -18,7 +18,7 @@ export const capturesPositional = (y: Argv) =>
 const typed = (value: unknown): string => shown(String(value));
 
 /** One value: an option given twice is a mistake, not a list. */
-function single(name: string, value: unknown): unknown {
+export function single(name: string, value: unknown): unknown {
   if (Array.isArray(value)) throw new UsageError(`--${name} given ${value.length} times: give it once`);
   return value;
 }

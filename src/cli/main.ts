@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { CaptureError } from '../capture/frame.js';
 import { CheckError } from '../check/policy.js';
+import { didYouMean } from '../check/suggest.js';
+import { TimeError } from '../report/states-at.js';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
 import type { Command } from './command.js';
@@ -57,8 +59,13 @@ export async function main(args: string[]): Promise<number> {
  * missing capture instead.
  */
 function refuseUnknownOptions(args: string[]): void {
-  const command = COMMANDS.find((c) => c.name === args[0]);
-  if (!command) return;
+  const first = args[0];
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    if (first === undefined || first.startsWith('-')) return;
+    const names = COMMANDS.map((c) => c.name);
+    throw new UsageError(`unknown command ${shown(first)}${didYouMean(first, names) || `: name one of ${names.join(', ')}`}`);
+  }
   for (const arg of args) {
     if (arg === '--') return;
     const long = /^--(?:no-)?([^=]+)/.exec(arg);
@@ -71,7 +78,10 @@ function refuseUnknownOptions(args: string[]): void {
 /** yargs' wording, in the tool's: an option it does not know is an "unknown option". */
 function usageMessage(message: string): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
-  return unknown ? `unknown option ${unknown[1]!.split(', ').map((a) => (a.length > 1 ? `--${a}` : `-${a}`)).join(', ')}` : message;
+  if (unknown) return `unknown option ${unknown[1]!.split(', ').map((a) => (a.length > 1 ? `--${a}` : `-${a}`)).join(', ')}`;
+  const missing = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
+  if (missing) return `${missing[2]} input(s) needed, ${missing[1]} given: name capture files, or - for standard input`;
+  return message;
 }
 
 /** The exit code of a run that threw, after one line on stderr. */
@@ -80,7 +90,7 @@ function failure(error: unknown): number {
     say(error.offset > 0 || error.kind !== 'not-capture' ? error.message : `${error.file}: ${error.reason}`);
     return error.kind === 'corrupt' ? EXIT.corrupt : EXIT.usage;
   }
-  if (error instanceof UsageError || error instanceof CheckError) {
+  if (error instanceof UsageError || error instanceof CheckError || error instanceof TimeError) {
     say(error.message);
     return EXIT.usage;
   }

@@ -1,8 +1,9 @@
 /** `states`: the netstat view, endpoints per state on each host, at a moment of the capture. */
 import { analyzeInBatches } from '../analyze.js';
 import { runStates } from '../report/commands.js';
+import { parseAt } from '../report/states-at.js';
 import { defineCommand } from './command.js';
-import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf } from './common.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, single } from './common.js';
 import { finish } from './io.js';
 import { summaryOf } from './summary-tap.js';
 
@@ -12,13 +13,18 @@ export const statesCommand = defineCommand({
   positionals: capturesPositional,
   options: {
     ...COMMON_OPTIONS,
-    at: { type: 'string', describe: 'time: epoch seconds, ISO date, or +seconds from the capture start (default: end of capture)' },
+    at: {
+      type: 'string',
+      // Checked as parsed, before the capture is read; whether it falls in the capture is known at its end.
+      coerce: (at: unknown) => (parseAt(String(single('at', at))), String(at)),
+      describe: 'time: epoch seconds, an ISO date (UTC unless it names a zone), or +seconds from the capture start (default: end of capture)',
+    },
     format: { choices: ['text', 'ndjson'] as const, default: 'text' as const },
   } as const,
   run: async (args, io) => {
     const { captures, at, format } = args;
     const inputs = inputsOf(captures);
-    const tap = summaryOf(analyzeInBatches(inputs, { ...analysisOptions(args, io), findings: false }));
+    const tap = summaryOf(analyzeInBatches(inputs, analysisOptions(args, io)));
     await runStates(tap.records, { at, format, out: io.out });
     return finish(tap.summary());
   },

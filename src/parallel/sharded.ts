@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSummary, DEFAULTS, inputName, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally } from '../analyze.js';
+import { buildSummary, DEFAULTS, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally } from '../analyze.js';
 import { prepareInputs } from '../capture/inputs.js';
 import { flowHash, shardOf } from '../flow/tracker.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
@@ -65,7 +65,8 @@ interface Batch {
 }
 
 export async function runSharded(inputList: CaptureInput[], options: AnalyzeOptions, jobs: number, out: ShardedOutput): Promise<SummaryRecord> {
-  const inputs = await prepareInputs(inputList.map((source, i) => ({ source, name: inputName(source, i) })), options.signal);
+  const distinct = distinctInputs(inputList);
+  const inputs = await prepareInputs(distinct.inputs, options.signal);
   const files = inputs.map((input) => input.name);
   const live = isLive(inputList, options);
   const shardOptions: ShardJob['options'] = {
@@ -204,6 +205,7 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
     for (const worker of workers) void worker.terminate();
     throw error;
   }
+  read.warnings.unshift(...distinct.warnings);
   if (count > 0) ship(false);
   for (let index = 0; index < jobs; index++) post(index, { kind: 'end', lastTs: read.lastTs });
   await finished;

@@ -2,7 +2,7 @@
 import type { ConnectionRecord, FindingRecord, OutputRecord, SummaryRecord } from '../records.js';
 import { buildReport } from './model.js';
 import { renderHtml, renderMarkdown, renderText } from './render.js';
-import { parseAt, StatesAt } from './states-at.js';
+import { parseAt, resolveAt, StatesAt } from './states-at.js';
 
 export async function runReport(
   batches: AsyncIterable<OutputRecord[]>,
@@ -28,7 +28,7 @@ export async function runStates(
     } else if (r.type === 'finding') findings.push(r);
     else if (r.type === 'summary') summary = r;
   }
-  const at = parseAt(opts.at, summary?.first_ts ?? null, summary?.last_ts ?? null);
+  const at = resolveAt(parseAt(opts.at), summary?.first_ts ?? null, summary?.last_ts ?? null, opts.at);
   const view = new StatesAt(at);
   for (const c of connections) view.add(c);
   const hosts = [...view.hosts.entries()].sort(([a], [b]) => a.localeCompare(b));

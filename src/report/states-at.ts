@@ -3,19 +3,43 @@ import { hostOf } from '../flow/address.js';
 import type { ConnectionRecord } from '../records.js';
 import type { TcpState } from '../state/states.js';
 
-/** Parses `--at`: epoch seconds, an ISO date, or `+seconds` from the capture start. */
-export function parseAt(at: string | undefined, start: number | null, end: number | null): number {
-  if (at === undefined || at === '') return end ?? 0;
-  if (at.startsWith('+')) {
-    const offset = Number(at.slice(1));
-    if (!Number.isFinite(offset)) throw new Error(`--at ${at}: not a number of seconds`);
-    return (start ?? 0) + offset;
+/** A time `--at` can name that cannot be used: exit 2. */
+export class TimeError extends Error {
+  override name = 'TimeError';
+}
+
+/** A moment as `--at` gives it: the capture's end, epoch seconds, or seconds from the capture's start. */
+export type AtSpec = { end: true } | { epoch: number } | { offset: number };
+
+const SECONDS = /^\d+(\.\d*)?$|^\.\d+$/;
+/** ISO 8601: a date, or a date and a time, with or without a zone (none: UTC, as the output writes times). */
+const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/** Reads `--at`: epoch seconds, an ISO date (UTC when it has no zone), or `+seconds` from the capture start. */
+export function parseAt(at: string | undefined): AtSpec {
+  if (at === undefined || at === '') return { end: true };
+  if (at.startsWith('+') && SECONDS.test(at.slice(1))) return { offset: Number(at.slice(1)) };
+  if (SECONDS.test(at)) return { epoch: Number(at) };
+  const iso = ISO.exec(at);
+  const zone = iso?.[3]?.toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2').replace(/^([+-]\d{2})$/, '$1:00');
+  const ms = iso ? Date.parse(`${iso[1]}T${iso[2] ?? '00:00'}${zone ?? 'Z'}`) : NaN;
+  if (Number.isNaN(ms) || (iso && new Date(ms).toISOString().slice(0, 10) !== iso[1] && zone === undefined)) {
+    throw new TimeError(`--at ${at}: not epoch seconds, an ISO date (2024-05-01T10:00:00Z) or +seconds from the capture's start`);
   }
-  const n = Number(at);
-  if (Number.isFinite(n)) return n;
-  const parsed = Date.parse(at);
-  if (Number.isNaN(parsed)) throw new Error(`--at ${at}: not epoch seconds, an ISO date or +seconds`);
-  return parsed / 1000;
+  return { epoch: ms / 1000 };
+}
+
+const iso = (ts: number): string => new Date(ts * 1000).toISOString();
+
+/** The moment `spec` names in a capture spanning `start` to `end`; a moment outside it is refused with the span. */
+export function resolveAt(spec: AtSpec, start: number | null, end: number | null, given = ''): number {
+  if ('end' in spec) return end ?? 0;
+  if (start === null || end === null) throw new TimeError(`--at ${given}: the capture has no packets, so no moment in it`);
+  const at = 'offset' in spec ? start + spec.offset : spec.epoch;
+  if (at < start || at > end) {
+    throw new TimeError(`--at ${given}: outside the capture, which spans ${iso(start)} to ${iso(end)} (epoch ${start.toFixed(6)} to ${end.toFixed(6)}, +0 to +${(end - start).toFixed(6)})`);
+  }
+  return at;
 }
 
 /** A side's state at time `at`, or undefined when the connection had not begun. */
