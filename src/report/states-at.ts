@@ -34,8 +34,9 @@ const iso = (ts: number): string => new Date(ts * 1000).toISOString();
 /** The moment `spec` names in a capture spanning `start` to `end`; a moment outside it is refused with the span. */
 export function resolveAt(spec: AtSpec, start: number | null, end: number | null, given = ''): number {
   if ('end' in spec) return end ?? 0;
-  if (start === null || end === null) throw new TimeError(`--at ${given}: the capture has no packets, so no moment in it`);
-  const at = 'offset' in spec ? start + spec.offset : spec.epoch;
+  const at = 'offset' in spec ? (start ?? 0) + spec.offset : spec.epoch;
+  // A capture without packets has no span: nothing is open at any moment.
+  if (start === null || end === null) return at;
   if (at < start || at > end) {
     throw new TimeError(`--at ${given}: outside the capture, which spans ${iso(start)} to ${iso(end)} (epoch ${start.toFixed(6)} to ${end.toFixed(6)}, +0 to +${(end - start).toFixed(6)})`);
   }
