@@ -182,6 +182,37 @@ function keepFailure(input: Buffer, name: string): string {
   return file;
 }
 
+/**
+ * The cases' connections and findings go to a file, closed by a summary of
+ * them all, for one run of the contract check per 64 MB of records.
+ */
+class ContractBatch {
+  private readonly file = path.join(mkdtempSync(path.join(tmpdir(), 'fuzz-')), 'records.ndjson');
+  private fd = openSync(this.file, 'w');
+  private bytes = 0;
+  private connections = 0;
+  private findings = 0;
+
+  /** Adds NDJSON lines; returns the check's complaint when a full batch fails it. */
+  add(lines: string, connections: number, findings: number): string | undefined {
+    this.bytes += writeSync(this.fd, lines);
+    this.connections += connections;
+    this.findings += findings;
+    return this.bytes > 64 * 1024 * 1024 ? this.check() : undefined;
+  }
+
+  /** Checks the batch and starts the next; returns the complaint, if any. */
+  check(): string | undefined {
+    writeSync(this.fd, JSON.stringify({ type: 'summary', packets: 0, tcp_packets: 0, connections: this.connections, states_at_end: {}, findings: this.findings }) + '\n');
+    closeSync(this.fd);
+    const run = spawnSync(process.execPath, [CONTRACT_CHECK, this.file], { encoding: 'utf8' });
+    if (run.status !== 0) return `records outside the contract (${this.file}):\n${run.stdout}${run.stderr}`;
+    this.fd = openSync(this.file, 'w');
+    this.bytes = this.connections = this.findings = 0;
+    return undefined;
+  }
+}
+
 test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow memory without bound`, async (t) => {
   const rnd = prng(SEED);
   await runPipeline([new Uint8Array(seeds[0]!)], {}, () => {}); // warm up: module loading is not the case's time
@@ -190,11 +221,7 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
   let slowest = 0;
   let peakHeap = 0;
   let rendered = 0;
-  // Every case's connections and findings go to one file, closed by a summary of them all, for one contract check.
-  const contractFile = path.join(mkdtempSync(path.join(tmpdir(), 'fuzz-')), 'records.ndjson');
-  const contractFd = openSync(contractFile, 'w');
-  let contractConnections = 0;
-  let contractFindings = 0;
+  const contract = new ContractBatch();
   const started = Date.now();
   for (let i = 0; i < CASES; i++) {
     const input = mutate(seeds[Math.floor(rnd() * seeds.length)]!, rnd);
@@ -221,9 +248,8 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
       encoder.flush();
       if (Buffer.concat(chunks).toString('utf8') !== expected) return t.fail(`case ${i}: NDJSON bytes differ from JSON.stringify, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-ndjson`)}`);
       const findings = records.filter((r) => r.type === 'finding');
-      writeSync(contractFd, expected + findings.map((r) => JSON.stringify(r) + '\n').join(''));
-      contractConnections += summary.connections;
-      contractFindings += findings.length;
+      const failure = contract.add(expected + findings.map((r) => JSON.stringify(r) + '\n').join(''), summary.connections, findings.length);
+      if (failure) return t.fail(`cases up to ${i}: ${failure}`);
       if (i % RENDER_EVERY === 0) {
         try {
           await renderAll(records);
@@ -245,10 +271,8 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
     if (i % 100 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }
   t.true(peakHeap < HEAP_BOUND, `heap peaked at ${(peakHeap / 1e6).toFixed(0)} MB`);
-  writeSync(contractFd, JSON.stringify({ type: 'summary', packets: 0, tcp_packets: 0, connections: contractConnections, states_at_end: {}, findings: contractFindings }) + '\n');
-  closeSync(contractFd);
-  const contract = spawnSync(process.execPath, [CONTRACT_CHECK, contractFile], { encoding: 'utf8' });
-  t.is(contract.status, 0, `records outside the contract (${contractFile}):\n${contract.stdout}${contract.stderr}`);
+  const failure = contract.check();
+  if (failure) return t.fail(failure);
   t.log(`${CASES} cases in ${((Date.now() - started) / 1000).toFixed(1)} s: ${refused} refused, ${damaged} damaged part-way, ${rendered} rendered, slowest ${slowest} ms, heap peak ${(peakHeap / 1e6).toFixed(0)} MB`);
 });
 
