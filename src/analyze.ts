@@ -56,6 +56,8 @@ export interface AnalyzeOptions {
   queueLimit?: number;
   /** Told of every state change as it is made, in reading order (the report's chart follows the states with it). */
   onTransition?: TransitionObserver;
+  /** Called with the time of the first packet, before anything else happens (`states --at +seconds` counts from it). */
+  onFirstPacket?: (ts: number) => void;
   /** Called with every TCP packet a lifecycle took and that lifecycle's first frame (its id): `extract` writes the wanted ones. */
   onTcpPacket?: (frame: Frame, lifecycleId: number) => void;
 }
@@ -247,6 +249,7 @@ export async function readPackets(
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;
     const handle = (frame: Frame): void => {
+      if (firstTs === Infinity) options.onFirstPacket?.(frame.ts);
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;

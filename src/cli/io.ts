@@ -4,7 +4,7 @@
  * back-pressure and a reader that goes away) and the signals that stop a run.
  * Commands receive these; none of them touches `process` itself.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Progress } from '../analyze.js';
 import type { SummaryRecord } from '../records.js';
 
@@ -125,17 +125,27 @@ export class Output {
 
 /**
  * Writes a whole file through a temporary file beside it and a rename, so
- * FILE is either complete or untouched; a write that fails (a full disk) is
- * an error naming the file, and the temporary file is removed.
+ * FILE is either complete or untouched. The text goes out piece by piece and
+ * every write is checked to the last byte; one that fails (a full disk,
+ * ENOSPC) is an error naming the file, and the temporary file is removed.
  */
-export function writeFileWhole(file: string, text: string): void {
+export function writeFileWhole(file: string, text: string | string[]): void {
   const temporary = `${file}.${process.pid}.tmp`;
+  let fd: number | undefined;
   try {
-    writeFileSync(temporary, text);
+    fd = openSync(temporary, 'w');
+    for (const piece of typeof text === 'string' ? [text] : text) {
+      const bytes = Buffer.from(piece, 'utf8');
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    }
+    closeSync(fd);
+    fd = undefined;
     renameSync(temporary, file);
   } catch (error) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(temporary, { force: true });
-    throw new UsageError(`${shown(file)}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${shown(file)}: cannot write${code === 'ENOSPC' ? ': no space left on the device' : ''} (${code ?? (error as Error).message}); nothing was written to it`);
   }
 }
 

@@ -1,11 +1,9 @@
 /** `states`: the netstat view, endpoints per state on each host, at a moment of the capture. */
-import { analyzeInBatches } from '../analyze.js';
 import { runStates } from '../report/commands.js';
 import { parseAt } from '../report/states-at.js';
 import { defineCommand } from './command.js';
 import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, single } from './common.js';
 import { finish } from './io.js';
-import { summaryOf } from './summary-tap.js';
 
 export const statesCommand = defineCommand({
   command: 'states <captures..>',
@@ -24,8 +22,7 @@ export const statesCommand = defineCommand({
   run: async (args, io) => {
     const { captures, at, format } = args;
     const inputs = inputsOf(captures);
-    const tap = summaryOf(analyzeInBatches(inputs, analysisOptions(args, io)));
-    await runStates(tap.records, { at, format, out: io.out });
-    return finish(tap.summary());
+    const { summary } = await runStates(inputs, analysisOptions(args, io), { at: parseAt(at), given: at ?? '', format, out: io.out });
+    return finish(summary);
   },
 });

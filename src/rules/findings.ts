@@ -149,7 +149,14 @@ export class FindingsAggregator {
   /** Per finding code, the aggregates by endpoint. */
   private readonly aggregates = new Map<FindingCode, Map<string, Aggregate>>(RULES.map((r) => [r.code, new Map()]));
 
-  constructor(private readonly options: { stuckAfter: number; minCount?: Partial<Record<FindingCode, number>> }) {}
+  constructor(
+    private readonly options: {
+      stuckAfter: number;
+      minCount?: Partial<Record<FindingCode, number>>;
+      /** Told of each aggregate a connection counts toward (the report keeps the connections of a finding's examples). */
+      onMatch?: (code: FindingCode, endpoint: string, c: ConnectionSummary) => void;
+    },
+  ) {}
 
   /** Counts one ended connection: its record but for the transitions, and the transitions as numbers. */
   add(c: ConnectionSummary, log: TransitionLogView): void {
@@ -172,6 +179,7 @@ export class FindingsAggregator {
       if (a.sources.size < MAX_SOURCES) a.sources.add(clientIp);
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
       keepExample(a.examples, c);
+      this.options.onMatch?.(rule.code, hit.endpoint, c);
     }
   }
 
@@ -208,13 +216,19 @@ export class FindingsAggregator {
   private mergeScannedHosts(): Aggregate[] {
     const all = this.all();
     const byHost = new Map<string, Aggregate[]>();
-    for (const a of all) if (a.code === 'service_unreachable') byHost.set(hostOf(a.endpoint), [...(byHost.get(hostOf(a.endpoint)) ?? []), a]);
+    for (const a of all) {
+      if (a.code !== 'service_unreachable') continue;
+      const host = hostOf(a.endpoint);
+      const list = byHost.get(host);
+      if (list) list.push(a);
+      else byHost.set(host, [a]);
+    }
     const merged: Aggregate[] = all.filter((a) => a.code !== 'service_unreachable' || (byHost.get(hostOf(a.endpoint))?.length ?? 0) < SCAN_PORTS);
     for (const [host, list] of byHost) {
       if (list.length < SCAN_PORTS) continue;
       merged.push({
         code: 'service_unreachable', endpoint: host, count: list.reduce((n, a) => n + a.count, 0), total: 0,
-        firstTs: Math.min(...list.map((a) => a.firstTs)), lastTs: Math.max(...list.map((a) => a.lastTs)), longest: 0, atEnd: 0,
+        firstTs: list.reduce((t, a) => Math.min(t, a.firstTs), Infinity), lastTs: list.reduce((t, a) => Math.max(t, a.lastTs), -Infinity), longest: 0, atEnd: 0,
         sources: new Set(list.flatMap((a) => [...a.sources])), ports: new Set(list.map((a) => Number(a.endpoint.slice(a.endpoint.lastIndexOf(':') + 1)))),
         examples: list.flatMap((a) => a.examples).sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES),
       });
@@ -246,3 +260,6 @@ export class FindingsAggregator {
     return out.sort((x, y) => order[x.severity] - order[y.severity] || y.count - x.count);
   }
 }
+
+/** How many connections each finding takes before it is reported: fewer are summarized as seen, under the threshold. */
+export const FINDING_THRESHOLDS = Object.fromEntries(RULES.map((r) => [r.code, r.minCount])) as Record<FindingCode, number>;

@@ -252,7 +252,7 @@ test(`fuzz: ${CASES} mutated captures (seed ${SEED}) never crash, hang or grow m
       if (failure) return t.fail(`cases up to ${i}: ${failure}`);
       if (i % RENDER_EVERY === 0) {
         try {
-          await renderAll(records);
+          await renderAll(input, records);
           rendered++;
         } catch (error) {
           return t.fail(`case ${i}: rendering failed, kept as ${keepFailure(input, `fuzz-seed${SEED}-case${i}-render`)}: ${error instanceof Error ? error.stack : String(error)}`);

@@ -31,7 +31,7 @@ async function outcome(file: string): Promise<Outcome> {
   const records: OutputRecord[] = [];
   try {
     const summary: SummaryRecord = await runPipeline([file], { keepSegments: 24 }, (r) => records.push(r));
-    await renderAll(records); // the report and states views of it must not fail either
+    await renderAll(file, records); // the report and states views of it must not fail either
     const result: Outcome = {
       exit: summary.errors.length ? 3 : 0,
       connections: records.filter((r): r is ConnectionRecord => r.type === 'connection').map((c) => `${c.client_state} ${c.server_state}${c.open_at_end ? ' open' : ''}`),
