@@ -13,6 +13,7 @@ import { CaptureError, type Frame } from './capture/frame.js';
 import { Decoder } from './decode/frame-decoder.js';
 import { PacketKind, PacketView } from './decode/packet.js';
 import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
+import { CaptureGaps } from './flow/capture-gaps.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
 import { FindingsAggregator } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
@@ -169,6 +170,7 @@ export async function runPipelineTo(
     if (onTcpPacket && lifecycleId > 0) onTcpPacket(frame, lifecycleId);
   }, {
     liveConnections: () => stage.connections + stage.tracker.live,
+    onGap: (from, to) => stage.gaps.add(from, to),
     ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => output.tick?.() }),
   });
   read.warnings.unshift(...distinct.warnings);
@@ -221,6 +223,8 @@ export interface ReadHooks {
   onPause?: (ts: number) => void;
   /** Live input: called about every LIVE_TICK_MS while a stream is read, so that buffered output goes out. */
   onTick?: () => void;
+  /** A file began longer than --stuck-after after the previous one ended: the capture saw nothing from `from` to `to`. */
+  onGap?: (from: number, to: number) => void;
 }
 
 /**
@@ -239,7 +243,8 @@ export async function readPackets(
   const decoder = new Decoder();
   const pkt = new PacketView();
   const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0 };
-  const { onFrame, onPause, onTick } = hooks;
+  const { onFrame, onPause, onTick, onGap } = hooks;
+  const stuckAfter = options.stuckAfter ?? DEFAULTS.stuckAfter;
   let frameNo = 1;
   let firstTs = Infinity;
   let lastTs = -Infinity;
@@ -250,6 +255,10 @@ export async function readPackets(
     let fileFirstTs = Infinity;
     const handle = (frame: Frame): void => {
       if (firstTs === Infinity) options.onFirstPacket?.(frame.ts);
+      if (i > 0 && fileFirstTs === Infinity && Number.isFinite(lastTs) && frame.ts - lastTs > stuckAfter) {
+        onGap?.(lastTs, frame.ts);
+        tally.warnings.push(`${name} begins ${(frame.ts - lastTs).toFixed(1)} s after the previous file ends, longer than --stuck-after (${stuckAfter} s): the capture saw nothing in between, and that time is not counted as time stuck`);
+      }
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
@@ -323,7 +332,7 @@ export class ConnectionStage {
   private oneSided = 0;
   private readonly statesAtEnd: Partial<Record<TcpState, number>> = {};
 
-  constructor(options: AnalyzeOptions, connection: PipelineOutput['connection'], findings: boolean) {
+  constructor(options: AnalyzeOptions, connection: PipelineOutput['connection'], findings: boolean, readonly gaps = new CaptureGaps()) {
     this.findings = findings ? new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter }) : undefined;
     const onConnection: ConnectionSink = (summary, log) => {
       this.connections++;
@@ -341,6 +350,7 @@ export class ConnectionStage {
         keepSegments: options.keepSegments ?? 0,
         live: options.live ?? false,
         transitions: options.onTransition,
+        gaps,
       },
       onConnection,
     );

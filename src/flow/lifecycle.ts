@@ -7,6 +7,7 @@ import { TcpAnalysis } from '../expert/tcp-analysis.js';
 import { MAX_LISTED_DUPLICATES, wiresharkFilter } from '../expert/wireshark-filter.js';
 import type { ConnectionRecord, ConnectionSummary } from '../records.js';
 import { judgeAnomalies } from '../rules/anomalies.js';
+import { NO_GAPS, type CaptureGaps } from './capture-gaps.js';
 import { ConnectionMachine, type Segment, type SegmentOutcome, type TransitionObserver } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
 import { isOver } from '../state/states.js';
@@ -18,6 +19,8 @@ import { SegmentLog } from './segment-log.js';
 
 export interface LifecycleLimits {
   stuckAfter: number;
+  /** Stretches the capture did not see, which count as no time stuck (default: none). */
+  gaps?: CaptureGaps | undefined;
 }
 
 // Reused across all lifecycles: applying a segment allocates nothing.
@@ -240,7 +243,8 @@ export class Lifecycle {
       open_at_end: openAtEnd,
       anomalies: [],
     };
-    judgeAnomalies(this, { endTs, stuckAfter: limits.stuckAfter, oneSided: isOneSided(summary) }, summary.anomalies);
+    const gaps = limits.gaps ?? NO_GAPS;
+    judgeAnomalies(this, { endTs, stuckAfter: limits.stuckAfter, oneSided: isOneSided(summary), unseen: (since, until) => gaps.within(since, until) }, summary.anomalies);
     if (this.keepsSegments) summary.segments = this.segmentLog!.toSummaries(flagText);
     return summary;
   }

@@ -17,6 +17,7 @@ import { ACK, PacketKind, SYN, type PacketView } from '../decode/packet.js';
 import type { ConnectionSummary } from '../records.js';
 import type { TransitionObserver } from '../state/machine.js';
 import type { TransitionLogView } from '../state/transition-log.js';
+import type { CaptureGaps } from './capture-gaps.js';
 import { FlowTable } from './flow-table.js';
 import { Lifecycle } from './lifecycle.js';
 import { LinkList } from './link-list.js';
@@ -50,6 +51,8 @@ export interface TrackerOptions {
   live?: boolean;
   /** Told of every state change as it is made (see TransitionObserver). */
   transitions?: TransitionObserver | undefined;
+  /** Stretches the capture did not see (between files), not counted as time stuck. */
+  gaps?: CaptureGaps | undefined;
 }
 
 /**

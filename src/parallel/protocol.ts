@@ -15,9 +15,10 @@ export type ToShard =
    * A batch of decoded packets in shared memory (`buffer` is sent the first
    * time batch `id` is used); `checkpoint`: the output is cut after it, in
    * every shard alike; `advanceTo`: live input paused, and capture time
-   * reached it after the batch.
+   * reached it after the batch; `gaps`: stretches between files the capture
+   * did not see, found since the last batch.
    */
-  | { kind: 'batch'; id: number; buffer?: SharedArrayBuffer; count: number; checkpoint: boolean; advanceTo: number | undefined }
+  | { kind: 'batch'; id: number; buffer?: SharedArrayBuffer; count: number; checkpoint: boolean; advanceTo: number | undefined; gaps?: [number, number][] }
   /** Chunks whose bytes were written out, for the worker's encoder to reuse. */
   | { kind: 'reuse'; chunks: Uint8Array[] }
   /** The input ended (or reading stopped) at capture time `lastTs`: report what is still open. */

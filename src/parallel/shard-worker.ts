@@ -51,6 +51,7 @@ port.on('message', (message: ToShard) => {
   try {
     if (message.kind === 'batch') {
       if (message.buffer) batches.set(message.id, new Float64Array(message.buffer));
+      for (const [from, to] of message.gaps ?? []) stage.gaps.add(from, to);
       apply(batches.get(message.id)!, message.count);
       if (message.advanceTo !== undefined) stage.tracker.advance(message.advanceTo);
       send({ kind: 'applied', id: message.id, window: message.checkpoint ? take() : undefined, connections: stage.connections + stage.tracker.live });

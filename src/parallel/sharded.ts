@@ -154,11 +154,14 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
     return b;
   };
   while (free.length <= SPARE_BATCHES) free.push(fresh());
+  /** Gaps between files found since the last batch went out, for every shard's judgement of stuck waits. */
+  const newGaps: [number, number][] = [];
   const ship = (checkpoint: boolean, advanceTo?: number): void => {
     const b = batch ?? (free.pop() ?? fresh());
     b.pending = jobs;
+    const gaps = newGaps.splice(0);
     for (let index = 0; index < jobs; index++) {
-      post(index, { kind: 'batch', id: b.id, count, checkpoint, advanceTo, ...(b.shared[index] ? {} : { buffer: b.buffer }) });
+      post(index, { kind: 'batch', id: b.id, count, checkpoint, advanceTo, ...(gaps.length > 0 && { gaps }), ...(b.shared[index] ? {} : { buffer: b.buffer }) });
       b.shared[index] = true;
     }
     batch = undefined;
@@ -188,6 +191,7 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
       },
       {
         liveConnections: () => tracked.reduce((a, b) => a + b, 0),
+        onGap: (from, to) => newGaps.push([from, to]),
         onFrame: (frameNo) => {
           if (frameNo % CHECKPOINT_FRAMES === 0) ship(true);
         },

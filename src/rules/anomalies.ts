@@ -56,6 +56,8 @@ export interface Judgement {
   stuckAfter: number;
   /** Seen in one direction only: waits on the unseen side are not judged. */
   oneSided: boolean;
+  /** Seconds between `since` and `until` that the capture did not see (gaps between its files): no wait is stuck for them. */
+  unseen(since: number, until: number): number;
 }
 
 interface AnomalyRule {
@@ -80,7 +82,7 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
       const m = c.machine;
       const client = m.client;
       if (side !== 'client' || j.oneSided || !m.sawSyn || client.state !== 'SYN_SENT' || m.rejected || m.server.sentPackets > 0) return;
-      if (client.synRetransmits > 0 || j.endTs - c.firstTs >= j.stuckAfter) {
+      if (client.synRetransmits > 0 || j.endTs - c.firstTs - j.unseen(c.firstTs, j.endTs) >= j.stuckAfter) {
         addAnomaly(list, 'syn_unanswered', 'client', c.firstTs, j.endTs, `${client.synRetransmits + 1} SYN(s), no answer`, c.firstFrame);
       }
     },
@@ -105,7 +107,7 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
           `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
           log.frame(back));
         a.ack_dropped = true;
-      } else if (!j.oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || j.endTs - s.since >= j.stuckAfter)) {
+      } else if (!j.oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || j.endTs - s.since - j.unseen(s.since, j.endTs) >= j.stuckAfter)) {
         addAnomaly(list, 'half_open', 'server', s.since, j.endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
       }
     },
@@ -132,7 +134,7 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
         const since = log.ts(i);
         const progress = state === 'CLOSE_WAIT' ? own.lastNewDataTs : state === 'FIN_WAIT2' ? peer.lastNewDataTs : -1;
         const quietSince = progress > since ? Math.min(progress, until) : since;
-        if (until - quietSince < j.stuckAfter) continue;
+        if (until - quietSince - j.unseen(quietSince, until) < j.stuckAfter) continue;
         const quiet = quietSince > since ? `, the last ${(until - quietSince).toFixed(1)} s without data` : '';
         addAnomaly(list, STUCK_CODE[state], side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
       }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CAPTURES, CLI, ROOT } from '../helpers/paths.js';
 import { cli, contractCheck, ndjsonLines } from '../helpers/cli.js';
-import { rewriteClientPorts } from '../helpers/rewrite-ports.js';
+import { rewriteClientPorts } from '../helpers/pcap-edit.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
 const tmp = mkdtempSync(path.join(tmpdir(), 'tcp-lifecycle-check-'));

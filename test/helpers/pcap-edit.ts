@@ -1,3 +1,5 @@
+/** Real captures edited the way real runs differ: other client ports, a capture split in two files with time between. */
+
 /**
  * The same traffic recorded again: a classic pcap (Ethernet, IPv4) whose
  * client ports (32768 and up) are moved to others, as a fresh run of the
@@ -27,4 +29,29 @@ export function rewriteClientPorts(pcap: Uint8Array, shift: number): Uint8Array 
   }
   if (rewritten === 0) throw new Error('no TCP packet was rewritten');
   return out;
+}
+
+/** Byte offsets of a little-endian microsecond pcap's records. */
+function recordOffsets(pcap: Uint8Array): number[] {
+  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
+  if (view.getUint32(0, true) !== 0xa1b2c3d4) throw new Error('a little-endian microsecond pcap is expected');
+  const offsets: number[] = [];
+  for (let at = 24; at + 16 <= pcap.length; at += 16 + view.getUint32(at + 8, true)) offsets.push(at);
+  return offsets;
+}
+
+/**
+ * A capture cut in two files before its record `at` (0-based); the second
+ * file's times moved `seconds` later, as when a capture was restarted.
+ */
+export function splitWithGap(pcap: Uint8Array, at: number, seconds: number): [Uint8Array, Uint8Array] {
+  const offsets = recordOffsets(pcap);
+  const cut = offsets[at]!;
+  const first = pcap.slice(0, cut);
+  const second = new Uint8Array(24 + pcap.length - cut);
+  second.set(pcap.subarray(0, 24));
+  second.set(pcap.subarray(cut), 24);
+  const view = new DataView(second.buffer);
+  for (const offset of recordOffsets(second)) view.setUint32(offset, view.getUint32(offset, true) + seconds, true);
+  return [first, second];
 }
