@@ -29,9 +29,10 @@ function sh(script: string, input?: Buffer) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
-/** Records without the fields that name the input. */
+/** Records without the fields that name the input; warnings without the file name they begin with. */
 function anonymous(stdout: string) {
-  return ndjsonLines(stdout).map(({ file: _file, last_file: _lastFile, files: _files, ...rest }) => rest);
+  return ndjsonLines(stdout).map(({ file: _file, last_file: _lastFile, files: _files, ...rest }) =>
+    rest.warnings ? { ...rest, warnings: (rest.warnings as string[]).map((w) => w.replace(/^\S+ begins/, 'FILE begins')) } : rest);
 }
 
 const fromFile = sh(`$CLI analyze --format ndjson ${LEAK}`);
