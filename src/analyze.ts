@@ -61,6 +61,8 @@ export interface AnalyzeOptions {
   onFirstPacket?: (ts: number) => void;
   /** Called with every TCP packet a lifecycle took and that lifecycle's first frame (its id): `extract` writes the wanted ones. */
   onTcpPacket?: (frame: Frame, lifecycleId: number) => void;
+  /** Called with every record of the inputs as it is, after its packet went through the pipeline (see CaptureReaderOptions.onRecord). */
+  onRecord?: (bytes: Uint8Array, packet: boolean) => void;
 }
 
 export interface Progress {
@@ -281,6 +283,7 @@ export async function readPackets(
     const result = await readCapture(input, name, handle, {
       maxRecord: options.maxRecord ?? DEFAULTS.maxRecord,
       firstFrameNo: frameNo,
+      onRecord: options.onRecord,
       pause: options.pause,
       signal: options.signal,
       onProgress: (bytes: number, totalBytes: number | undefined) => {

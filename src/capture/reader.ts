@@ -30,6 +30,13 @@ export interface CaptureReaderOptions {
   maxBlock?: number;
   /** Number given to the first frame (default 1); lets numbering continue across files. */
   firstFrameNo?: number;
+  /**
+   * Called with every record as it is in the input, file headers and blocks
+   * that carry no packet included (`packet` false), after a packet's frame
+   * was handed on: `extract` copies the records it wants, bytes untouched.
+   * The bytes are valid only during the call.
+   */
+  onRecord?: ((bytes: Uint8Array, packet: boolean) => void) | undefined;
 }
 
 /** The carry buffer starts small and doubles up to the cap, only for split records that need it. */
@@ -61,6 +68,7 @@ export class CaptureReader {
   private failure: CaptureError | undefined;
   private readonly maxRecord: number;
   private readonly maxBlock: number;
+  private readonly onRecord: CaptureReaderOptions['onRecord'];
 
   constructor(
     readonly name: string,
@@ -68,6 +76,7 @@ export class CaptureReader {
     options: CaptureReaderOptions = {},
   ) {
     this.maxRecord = options.maxRecord ?? DEFAULT_MAX_PCAP_RECORD;
+    this.onRecord = options.onRecord;
     this.maxBlock = options.maxBlock ?? DEFAULT_MAX_PCAPNG_BLOCK;
     this.nextFrameNo = options.firstFrameNo ?? 1;
   }
@@ -191,7 +200,8 @@ export class CaptureReader {
       frame.frameNo = this.nextFrameNo++;
       this.delivered++;
       this.onFrame(frame);
-    }
+      this.onRecord?.(buf.subarray(off, off + len), true);
+    } else this.onRecord?.(buf.subarray(off, off + len), false);
   }
 
   /** A packet whose time no clock gave takes the previous packet's (0 before any), counted. */
