@@ -61,7 +61,7 @@ export const analyzeCommand = defineCommand({
       encoder.flush();
     } else {
       const table = new TableWriter(io.out);
-      summary = await runPipelineTo(inputs, analysis, {
+      summary = await runPipelineTo(inputs, { ...analysis, onTcpPacket: table.seen }, {
         connection: (record) => table.connection(record),
         finding: (record) => table.finding(record),
         summary: (record) => table.summary(record),
