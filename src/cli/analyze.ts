@@ -15,7 +15,6 @@ const options = {
   format: { choices: ['text', 'ndjson'] as const, default: 'text' as const, describe: 'output format' },
   jobs: {
     alias: 'j',
-    type: 'string',
     default: 1,
     coerce: numberOption('jobs', 'a whole number', { min: 1, max: 1024, whole: true }),
     describe: 'worker threads; connections are split among them by flow hash (needs --format ndjson)',

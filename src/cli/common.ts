@@ -41,25 +41,21 @@ const MAX_RECORD_LIMIT = 16 * 1024 * 1024;
 
 export const COMMON_OPTIONS = {
   'stuck-after': {
-    type: 'string',
     default: DEFAULTS.stuckAfter,
     coerce: numberOption('stuck-after', 'a number of seconds', { max: 1e9 }),
     describe: 'seconds an endpoint may wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, SYN_SENT or SYN_RECV before it is flagged stuck',
   },
   'time-wait': {
-    type: 'string',
     default: DEFAULTS.timeWait,
     coerce: numberOption('time-wait', 'a number of seconds', { max: 1e9 }),
     describe: 'TIME_WAIT length in seconds used to age endpoints out (Linux: 60)',
   },
   'max-live': {
-    type: 'string',
     default: DEFAULTS.maxLive,
     coerce: numberOption('max-live', 'a whole number', { min: 1, whole: true }),
     describe: 'most live connections held; beyond it the oldest idle ones are reported early',
   },
   'max-record': {
-    type: 'string',
     default: DEFAULTS.maxRecord,
     coerce: numberOption('max-record', 'a whole number of bytes', { min: 1, max: MAX_RECORD_LIMIT, whole: true }),
     describe: 'largest capture record accepted, in bytes',

@@ -34,6 +34,8 @@ export async function main(args: string[]): Promise<number> {
     refuseUnknownOptions(args);
     let y = yargs(args.map((a) => (a === '-' ? STDIN_ARG : a)))
       .scriptName('tcp-lifecycle')
+      // Values reach the options' own parsers as typed, so a bad one is named as typed (1e400, not Infinity).
+      .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
       .usage('$0 <command> [options] <capture...>');
     for (const command of COMMANDS) y = command.register(y, io, (code) => (exitCode = code));
     await y

@@ -90,3 +90,18 @@ test('the library example in the README runs as written', (t) => {
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /C\d+ 10\.77\.0\.1:\d+ TIME_WAIT <-> 10\.77\.0\.2:8080 CLOSED/);
 });
+
+test('--max-record below a capture\'s records is damage at the first such record: what came before is kept, exit 3', async (t) => {
+  const r = await cli(['analyze', '--format', 'ndjson', '--max-record', '60', cap('client-close.pcap')]);
+  t.is(r.status, 3, r.stderr);
+  t.regex(r.stderr, /client-close\.pcap: .* at byte offset \d+; results up to there were kept\n/);
+  t.is(ndjsonLines(r.stdout).at(-1)!.type, 'summary');
+});
+
+test('--max-live 1 reports connections early beyond one live, counted and warned about', async (t) => {
+  const r = await cli(['analyze', '--format', 'ndjson', '--max-live', '1', cap('close-wait-leak.pcap')]);
+  t.is(r.status, 0, r.stderr);
+  const summary = ndjsonLines(r.stdout).at(-1)!;
+  t.true(summary.counts.evicted_connections > 0);
+  t.regex(r.stderr, /warning: live-connection limit \(1\) reached/);
+});
