@@ -26,6 +26,9 @@ export const ANALYSIS_EVENTS = [
 ] as const;
 export type AnalysisEvent = (typeof ANALYSIS_EVENTS)[number];
 export type AnalysisCounts = Record<AnalysisEvent, number>;
+const [RETRANSMISSION, FAST_RETRANSMISSION, DUPLICATE_ACK, OUT_OF_ORDER, LOST_SEGMENT, ZERO_WINDOW, WINDOW_FULL, KEEP_ALIVE_EVENT] = ANALYSIS_EVENTS.map((_, i) => i) as [
+  number, number, number, number, number, number, number, number,
+];
 
 // Bits of a direction's state. KEEP_ALIVE and ZERO_WINDOW_PROBE: what Wireshark made of its last segment.
 const KEEP_ALIVE = 1;
@@ -74,15 +77,8 @@ class Direction {
   /** MSS of its SYN (-1: absent). */
   mss = -1;
   bits = 0;
-  // The Expert Info events, as counted by tshark's `tcp.analysis.*` flags.
-  retransmission = 0;
-  fastRetransmission = 0;
-  duplicateAck = 0;
-  outOfOrder = 0;
-  lostSegment = 0;
-  zeroWindow = 0;
-  windowFull = 0;
-  keepAlive = 0;
+  /** The Expert Info events, as counted by tshark's `tcp.analysis.*` flags, by ANALYSIS_EVENTS; made at the first (most connections have none). */
+  private events: Int32Array | undefined = undefined;
 
   reset(): void {
     this.nextSeq = 0;
@@ -97,8 +93,7 @@ class Direction {
     this.highSeq = 0;
     this.mss = -1;
     this.bits = 0;
-    this.retransmission = this.fastRetransmission = this.duplicateAck = this.outOfOrder = 0;
-    this.lostSegment = this.zeroWindow = this.windowFull = this.keepAlive = 0;
+    this.events?.fill(0);
   }
 
   get sawSyn(): boolean {
@@ -112,17 +107,22 @@ class Direction {
     return Math.max(0, span - (this.bits & STARTS_WITH_SYN ? 1 : 0) - (this.bits & SENT_FIN ? 1 : 0));
   }
 
+  count(event: number): void {
+    (this.events ??= new Int32Array(ANALYSIS_EVENTS.length))[event]!++;
+  }
+
   /** The counts as the record's object. */
   counts(): AnalysisCounts {
+    const e = this.events;
     return {
-      retransmission: this.retransmission,
-      fast_retransmission: this.fastRetransmission,
-      duplicate_ack: this.duplicateAck,
-      out_of_order: this.outOfOrder,
-      lost_segment: this.lostSegment,
-      zero_window: this.zeroWindow,
-      window_full: this.windowFull,
-      keep_alive: this.keepAlive,
+      retransmission: e?.[RETRANSMISSION] ?? 0,
+      fast_retransmission: e?.[FAST_RETRANSMISSION] ?? 0,
+      duplicate_ack: e?.[DUPLICATE_ACK] ?? 0,
+      out_of_order: e?.[OUT_OF_ORDER] ?? 0,
+      lost_segment: e?.[LOST_SEGMENT] ?? 0,
+      zero_window: e?.[ZERO_WINDOW] ?? 0,
+      window_full: e?.[WINDOW_FULL] ?? 0,
+      keep_alive: e?.[KEEP_ALIVE_EVENT] ?? 0,
     };
   }
 }
@@ -214,18 +214,18 @@ export class TcpAnalysis {
         marks = ZERO_WINDOW_PROBE;
         break checks;
       }
-      if (window === 0 && !(flags & (RST | FIN | SYN))) fwd.zeroWindow++;
+      if (window === 0 && !(flags & (RST | FIN | SYN))) fwd.count(ZERO_WINDOW);
       // Previous segment not captured: this one begins beyond what was seen.
-      if (fwd.nextSeq !== 0 && seqGt(seq, fwd.nextSeq) && !(flags & RST)) fwd.lostSegment++;
+      if (fwd.nextSeq !== 0 && seqGt(seq, fwd.nextSeq) && !(flags & RST)) fwd.count(LOST_SEGMENT);
       // Keep-alive: at most one byte, one before the next sequence number.
       if (len <= 1 && seq === ((fwd.nextSeq - 1) | 0) && !(flags & (SYN | FIN | RST))) {
         marks = KEEP_ALIVE;
-        fwd.keepAlive++;
+        fwd.count(KEEP_ALIVE_EVENT);
       }
       // Window full: the data reaches the edge of the peer's advertised window.
       if (len > 0 && rev.winScale !== SCALE_UNKNOWN && !(flags & (SYN | FIN | RST))) {
         const shift = rev.bits & LAST_WAS_SYN || rev.winScale === SCALE_NONE ? 0 : rev.winScale;
-        if (((seq + len) | 0) === ((rev.lastAck + rev.window * 2 ** shift) | 0)) fwd.windowFull++;
+        if (((seq + len) | 0) === ((rev.lastAck + rev.window * 2 ** shift) | 0)) fwd.count(WINDOW_FULL);
       }
       const repeats = len === 0 && window === fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && !(flags & (SYN | FIN | RST));
       // The ACK of a keep-alive or of a zero window probe repeats itself without being a duplicate.
@@ -233,7 +233,7 @@ export class TcpAnalysis {
       if (repeats && window === 0 && rev.bits & ZERO_WINDOW_PROBE) break checks;
       if (repeats && window !== 0) {
         fwd.dupAcks = fwd.dupAcks === -1 ? 1 : fwd.dupAcks + 1;
-        fwd.duplicateAck++;
+        fwd.count(DUPLICATE_ACK);
       }
     }
     if (ack !== fwd.lastAck) fwd.dupAcks = 0;
@@ -249,13 +249,13 @@ export class TcpAnalysis {
       // More than one byte starting one before the next sequence number follows a zero window probe: new data.
       if (len > 1 && ((fwd.nextSeq - 1) | 0) === seq) notAdvanced = false;
       // Wireshark marks fast and spurious retransmissions as retransmissions too (`tcp.analysis.retransmission` selects them).
-      if (len > 0 && rev.lastAck !== 0 && seqLe((seq + len) | 0, rev.lastAck)) fwd.retransmission++; // spurious: already acknowledged
+      if (len > 0 && rev.lastAck !== 0 && seqLe((seq + len) | 0, rev.lastAck)) fwd.count(RETRANSMISSION); // spurious: already acknowledged
       else if (notAdvanced) {
         if (rev.dupAcks >= 2 && rev.lastAck === seq && ts - rev.lastAckTime < FAST_RETRANSMISSION_WINDOW) {
-          fwd.fastRetransmission++;
-          fwd.retransmission++;
-        } else if (ts - fwd.nextSeqTime < (this.firstRtt > 0 ? this.firstRtt : OUT_OF_ORDER_DEFAULT) && fwd.nextSeq !== end) fwd.outOfOrder++;
-        else fwd.retransmission++;
+          fwd.count(FAST_RETRANSMISSION);
+          fwd.count(RETRANSMISSION);
+        } else if (ts - fwd.nextSeqTime < (this.firstRtt > 0 ? this.firstRtt : OUT_OF_ORDER_DEFAULT) && fwd.nextSeq !== end) fwd.count(OUT_OF_ORDER);
+        else fwd.count(RETRANSMISSION);
       }
     }
 

@@ -17,6 +17,8 @@ import { formatEndpoint } from './address.js';
 import { Link } from './link-list.js';
 import { SegmentLog } from './segment-log.js';
 
+const NO_FRAMES: readonly number[] = [];
+
 export interface LifecycleLimits {
   stuckAfter: number;
   /** Stretches the capture did not see, which count as no time stuck (default: none). */
@@ -74,7 +76,8 @@ export class Lifecycle {
   lastFrameInFile = 0;
   /** Second copies of its packets (`tcpdump -i any`), counted once; the first few frame numbers kept for its Wireshark filter. */
   duplicates = 0;
-  readonly duplicateFrames: number[] = [];
+  /** Made at the first second copy: most lifecycles have none. */
+  duplicateFrames: number[] | undefined = undefined;
 
   /** Starts the lifecycle at its first packet; every field is set, so a recycled lifecycle is as good as new. */
   begin(pkt: PacketView, fromSrc: boolean, clientRule: string, file: string | undefined, keepSegments = 0, observer?: TransitionObserver): this {
@@ -110,7 +113,7 @@ export class Lifecycle {
     this.firstFrameInFile = pkt.fileFrameNo;
     this.lastFrameInFile = 0;
     this.duplicates = 0;
-    this.duplicateFrames.length = 0;
+    if (this.duplicateFrames) this.duplicateFrames.length = 0;
     if (pkt.flags & SYN && pkt.flags & ACK) this.machine.startAtSynAck(pkt.ack, pkt.ts);
     return this;
   }
@@ -164,7 +167,7 @@ export class Lifecycle {
 
   /** A second copy of one of its packets, dropped by the decoder; only those in its first file go into its filter. */
   noteDuplicate(frameNo: number, file: string | undefined): void {
-    if (this.duplicates++ < MAX_LISTED_DUPLICATES && file === this.file) this.duplicateFrames.push(frameNo);
+    if (this.duplicates++ < MAX_LISTED_DUPLICATES && file === this.file) (this.duplicateFrames ??= []).push(frameNo);
   }
 
   /** Sequence numbers relative to each side's ISN, as Wireshark shows them. */
@@ -238,7 +241,7 @@ export class Lifecycle {
       last_file: this.lastFile,
       last_frame_in_file: this.lastFrameInFile,
       // A lifecycle that goes on into the next file runs to the end of its first.
-      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.duplicateFrames),
+      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.duplicateFrames ?? NO_FRAMES),
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
       anomalies: [],

@@ -2,6 +2,7 @@
 import { hostOf } from '../flow/address.js';
 import type { ConnectionRecord } from '../records.js';
 import type { TcpState } from '../state/states.js';
+import { isoTime } from './format.js';
 
 /** A time `--at` can name that cannot be used: exit 2. */
 export class TimeError extends Error {
@@ -29,7 +30,6 @@ export function parseAt(at: string | undefined): AtSpec {
   return { epoch: ms / 1000 };
 }
 
-const iso = (ts: number): string => new Date(ts * 1000).toISOString();
 
 /** The moment `spec` names in a capture spanning `start` to `end`; a moment outside it is refused with the span. */
 export function resolveAt(spec: AtSpec, start: number | null, end: number | null, given = ''): number {
@@ -38,7 +38,7 @@ export function resolveAt(spec: AtSpec, start: number | null, end: number | null
   // A capture without packets has no span: nothing is open at any moment.
   if (start === null || end === null) return at;
   if (at < start || at > end) {
-    throw new TimeError(`--at ${given}: outside the capture, which spans ${iso(start)} to ${iso(end)} (epoch ${start.toFixed(6)} to ${end.toFixed(6)}, +0 to +${(end - start).toFixed(6)})`);
+    throw new TimeError(`--at ${given}: outside the capture, which spans ${isoTime(start)} to ${isoTime(end)} (epoch ${start.toFixed(6)} to ${end.toFixed(6)}, +0 to +${(end - start).toFixed(6)})`);
   }
   return at;
 }
