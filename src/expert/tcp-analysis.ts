@@ -93,7 +93,7 @@ class Direction {
     this.highSeq = 0;
     this.mss = -1;
     this.bits = 0;
-    this.events?.fill(0);
+    this.events = undefined;
   }
 
   get sawSyn(): boolean {
