@@ -113,7 +113,7 @@ export class Lifecycle {
     this.firstFrameInFile = pkt.fileFrameNo;
     this.lastFrameInFile = 0;
     this.duplicates = 0;
-    if (this.duplicateFrames) this.duplicateFrames.length = 0;
+    this.duplicateFrames = undefined;
     if (pkt.flags & SYN && pkt.flags & ACK) this.machine.startAtSynAck(pkt.ack, pkt.ts);
     return this;
   }
