@@ -6,8 +6,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CAPTURES } from '../helpers/paths.js';
-import { contractCheck, startCli } from '../helpers/cli.js';
+import { CAPTURES, PUBLIC_CAPTURES } from '../helpers/paths.js';
+import { cli, contractCheck, ndjsonLines, startCli } from '../helpers/cli.js';
 
 /** The command line reading a pipe that the test holds open; ended with the test whatever happens. */
 function live(t: ExecutionContext, args: string[]): ReturnType<typeof startCli> {
@@ -72,4 +72,18 @@ test('SIGTERM finishes like the first Ctrl-C: what was read, the summary saying 
   t.is(summary.type, 'summary');
   t.true(summary.warnings.some((w: string) => /^interrupted: <stdin> was read up to byte \d+/.test(w)), summary.warnings.join('; '));
   t.true(contractCheck(run.out()).ok);
+});
+
+test('a packet that comes after its connection went out starts no new connection: it is counted as late', async (t) => {
+  // A RST injection (Zeek's trace): the server's RST, the client's data still in flight, then a second RST 1.3 s later.
+  const capture = readFileSync(path.join(PUBLIC_CAPTURES, 'zeek-tcp-rst-inject-rae.pcap'));
+  const [live, file] = await Promise.all([
+    cli(['analyze', '--format', 'ndjson', '-'], { input: capture }),
+    cli(['analyze', '--format', 'ndjson', path.join(PUBLIC_CAPTURES, 'zeek-tcp-rst-inject-rae.pcap')]),
+  ]);
+  const connections = (stdout: string) => ndjsonLines(stdout).filter((r) => r.type === 'connection');
+  t.is(connections(live.stdout).length, 1, 'one connection, as from the file');
+  t.is(connections(file.stdout).length, 1);
+  t.is(connections(live.stdout)[0]!.packets + 1, connections(file.stdout)[0]!.packets, 'the late RST is not in the record that went out');
+  t.is(ndjsonLines(live.stdout).at(-1)!.counts.late_packets, 1);
 });
