@@ -15,7 +15,8 @@ import { PacketKind, PacketView } from './decode/packet.js';
 import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
 import { CaptureGaps } from './flow/capture-gaps.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
-import { FindingsAggregator } from './rules/findings.js';
+import type { MergeCollector } from './merge/collector.js';
+import { FindingsAggregator, type Aggregate } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
 import type { TransitionObserver } from './state/machine.js';
 import type { TcpState } from './state/states.js';
@@ -177,7 +178,7 @@ export async function runPipelineTo(
   });
   read.warnings.unshift(...distinct.warnings);
   stage.tracker.finish(read.lastTs ?? undefined);
-  const findings = stage.findings?.results() ?? [];
+  const findings = stage.findings()?.results() ?? [];
   for (const finding of findings) output.finding(finding);
   const summary = buildSummary(read, stage.tally(), findings.length, `${options.maxLive ?? DEFAULTS.maxLive}`);
   output.summary(summary);
@@ -202,6 +203,10 @@ export interface ReadTally {
   errors: SummaryRecord['errors'];
   /** Packets whose time no clock gave, given the time of the packet before. */
   impossibleTimes: number;
+  /** Time of the last TCP packet: how far the tracker's clock went. */
+  lastTcpTs: number | null;
+  /** Per input: its frames, and the times of its first and last. */
+  inputs: { frames: number; firstTs: number | null; lastTs: number | null }[];
 }
 
 /** What the connections tell the summary; the sum over --jobs shards is the one thread's. */
@@ -244,17 +249,19 @@ export async function readPackets(
 ): Promise<ReadTally> {
   const decoder = new Decoder();
   const pkt = new PacketView();
-  const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0 };
+  const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0, lastTcpTs: null, inputs: [] };
   const { onFrame, onPause, onTick, onGap } = hooks;
   const stuckAfter = options.stuckAfter ?? DEFAULTS.stuckAfter;
   let frameNo = 1;
   let firstTs = Infinity;
   let lastTs = -Infinity;
+  let lastTcpTs = -Infinity;
   for (let i = 0; i < inputs.length; i++) {
     const { source: input, name } = inputs[i]!;
     tally.files.push(name);
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;
+    let fileLastTs = -Infinity;
     const handle = (frame: Frame): void => {
       if (firstTs === Infinity) options.onFirstPacket?.(frame.ts);
       if (i > 0 && fileFirstTs === Infinity && Number.isFinite(lastTs) && frame.ts - lastTs > stuckAfter) {
@@ -264,8 +271,10 @@ export async function readPackets(
       if (frame.ts < firstTs) firstTs = frame.ts;
       if (frame.ts > lastTs) lastTs = frame.ts;
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
+      if (frame.ts > fileLastTs) fileLastTs = frame.ts;
       const kind = decoder.decode(frame, pkt);
       if (kind === PacketKind.Tcp || kind === PacketKind.Duplicate) {
+        if (kind === PacketKind.Tcp && pkt.ts > lastTcpTs) lastTcpTs = pkt.ts;
         pkt.fileFrameNo = frame.frameNo - frameNo + 1;
         onTcp(pkt, name, i, frame);
       }
@@ -292,6 +301,7 @@ export async function readPackets(
       },
     }).finally(() => clearInterval(ticks));
     frameNo += result.frames;
+    tally.inputs.push({ frames: result.frames, firstTs: Number.isFinite(fileFirstTs) ? fileFirstTs : null, lastTs: Number.isFinite(fileLastTs) ? fileLastTs : null });
     if (fileFirstTs < lastBefore) {
       tally.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
     }
@@ -320,29 +330,51 @@ export async function readPackets(
   if (counts.unknownLink > 0) tally.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
   tally.firstTs = Number.isFinite(firstTs) ? firstTs : null;
   tally.lastTs = Number.isFinite(lastTs) ? lastTs : null;
+  tally.lastTcpTs = Number.isFinite(lastTcpTs) ? lastTcpTs : null;
   return tally;
+}
+
+/** The counts and findings aggregates of a set of records. */
+class RecordCounts {
+  connections = 0;
+  oneSided = 0;
+  readonly statesAtEnd: Partial<Record<TcpState, number>> = {};
+
+  constructor(readonly findings: FindingsAggregator | undefined) {}
+
+  add(summary: ConnectionSummary, log: TransitionLogView): void {
+    this.connections++;
+    if (isOneSided(summary)) this.oneSided++;
+    this.statesAtEnd[summary.client_state] = (this.statesAtEnd[summary.client_state] ?? 0) + 1;
+    this.statesAtEnd[summary.server_state] = (this.statesAtEnd[summary.server_state] ?? 0) + 1;
+    this.findings?.add(summary, log);
+  }
 }
 
 /**
  * The connection side of the pipeline: the tracker, the findings and the
  * counts the summary takes from connections. One per run, or one per
- * --jobs shard.
+ * --jobs shard. With a merge collector, the records `merge` may make again
+ * (of lifecycles it watched, and of those open at the end) are counted
+ * apart, so that the merge state holds the counts of the others alone.
  */
 export class ConnectionStage {
   readonly tracker: FlowTracker;
-  readonly findings: FindingsAggregator | undefined;
-  connections = 0;
-  private oneSided = 0;
-  private readonly statesAtEnd: Partial<Record<TcpState, number>> = {};
+  private readonly settled: RecordCounts;
+  private readonly apart: RecordCounts | undefined;
 
-  constructor(options: AnalyzeOptions, connection: PipelineOutput['connection'], findings: boolean, readonly gaps = new CaptureGaps()) {
-    this.findings = findings ? new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter }) : undefined;
+  constructor(
+    options: AnalyzeOptions & { collector?: MergeCollector | undefined },
+    connection: PipelineOutput['connection'],
+    findings: boolean,
+    readonly gaps = new CaptureGaps(),
+  ) {
+    const aggregator = () => (findings ? new FindingsAggregator({ stuckAfter: options.stuckAfter ?? DEFAULTS.stuckAfter }) : undefined);
+    this.settled = new RecordCounts(aggregator());
+    const collector = options.collector;
+    const apart = (this.apart = collector && new RecordCounts(aggregator()));
     const onConnection: ConnectionSink = (summary, log) => {
-      this.connections++;
-      if (isOneSided(summary)) this.oneSided++;
-      this.statesAtEnd[summary.client_state] = (this.statesAtEnd[summary.client_state] ?? 0) + 1;
-      this.statesAtEnd[summary.server_state] = (this.statesAtEnd[summary.server_state] ?? 0) + 1;
-      this.findings?.add(summary, log);
+      (apart && collector!.takeApart() ? apart : this.settled).add(summary, log);
       connection(summary, log);
     };
     this.tracker = new FlowTracker(
@@ -354,14 +386,45 @@ export class ConnectionStage {
         live: options.live ?? false,
         transitions: options.onTransition,
         gaps,
+        watch: collector,
       },
       onConnection,
     );
   }
 
+  get connections(): number {
+    return this.settled.connections + (this.apart?.connections ?? 0);
+  }
+
+  /** The findings aggregates of every record. */
+  findings(): FindingsAggregator | undefined {
+    const settled = this.settled.findings;
+    if (!this.apart || !settled) return settled;
+    const all = new FindingsAggregator(settled.options);
+    all.merge(structuredClone(settled.snapshot()));
+    all.merge(structuredClone(this.apart.findings!.snapshot()));
+    return all;
+  }
+
+  /** Counts of every record. */
   tally(): ConnectionTally {
+    return this.tallyOf(this.apart ? [this.settled, this.apart] : [this.settled]);
+  }
+
+  /** The counts and findings of the records not counted apart: what the merge state holds. */
+  settledState(): { tally: ConnectionTally; findings: Aggregate[] } {
+    return { tally: this.tallyOf([this.settled]), findings: this.settled.findings?.snapshot() ?? [] };
+  }
+
+  private tallyOf(parts: RecordCounts[]): ConnectionTally {
     const t = this.tracker;
-    return { connections: this.connections, statesAtEnd: this.statesAtEnd, evicted: t.evicted, oneSided: this.oneSided, backward: t.backward, late: t.latePackets };
+    const tally: ConnectionTally = { connections: 0, statesAtEnd: {}, evicted: t.evicted, oneSided: 0, backward: t.backward, late: t.latePackets };
+    for (const part of parts) {
+      tally.connections += part.connections;
+      tally.oneSided += part.oneSided;
+      for (const [state, n] of Object.entries(part.statesAtEnd) as [TcpState, number][]) tally.statesAtEnd[state] = (tally.statesAtEnd[state] ?? 0) + n;
+    }
+    return tally;
   }
 }
 

@@ -11,8 +11,8 @@ import type { OutputRecord } from '../records.js';
 import { TCP_STATES } from '../state/states.js';
 import { CheckError } from './policy.js';
 
-/** Records of other commands' NDJSON (check, states, diff): not part of an analysis, passed over. */
-const OTHER_RECORDS = new Set(['violation', 'check', 'states', 'difference']);
+/** Records of other commands' NDJSON (check, states, diff) and the merge state: not part of an analysis, passed over. */
+const OTHER_RECORDS = new Set(['violation', 'check', 'states', 'difference', 'merge_state']);
 
 /** The longest line read: V8's longest string, about 512 MiB. */
 const MAX_LINE_BYTES = (1 << 29) - 24;

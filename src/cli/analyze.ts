@@ -46,6 +46,7 @@ export const analyzeCommand = defineCommand({
         connections: (bytes, written) => io.out.write(bytes, written),
         finding: (record) => encoder.record(record),
         summary: (record) => encoder.record(record),
+        mergeState: (record) => encoder.record(record),
         room: () => io.out.room(),
       });
       encoder.flush();

@@ -57,6 +57,8 @@ export class Lifecycle {
   readonly closedLink = new Link<Lifecycle>(this);
   /** Live input: its record went out early; it stays only to take its late packets. */
   emitted = false;
+  /** The tracker's watch (merge state) follows its packets: its slot there, -1 when not watched. */
+  watch = -1;
   firstTs = 0;
   lastTs = 0;
   firstFrame = 0;
@@ -100,6 +102,7 @@ export class Lifecycle {
     this.doneLink.reset();
     this.closedLink.reset();
     this.emitted = false;
+    this.watch = -1;
     this.firstTs = pkt.ts;
     this.lastTs = 0;
     this.firstFrame = pkt.frameNo;

@@ -53,6 +53,24 @@ export interface TrackerOptions {
   transitions?: TransitionObserver | undefined;
   /** Stretches the capture did not see (between files), not counted as time stuck. */
   gaps?: CaptureGaps | undefined;
+  /** Sees lifecycles begin, end and stay open at the end of the capture (the merge state of an analysis). */
+  watch?: TrackerWatch | undefined;
+}
+
+/**
+ * What the merge state of an analysis needs from the tracker: each
+ * lifecycle's first packet, the packets of those it marks (`watch`), and the
+ * state of each lifecycle as it ends or stays open, before its last record
+ * is made.
+ */
+export interface TrackerWatch {
+  begin(l: Lifecycle, pkt: PacketView): void;
+  /** A packet of a watched lifecycle, after it was applied. */
+  packet(l: Lifecycle, pkt: PacketView): void;
+  /** A watched lifecycle ends (its record is made next). */
+  ended(l: Lifecycle): void;
+  /** A lifecycle still live at the end of the capture (its record is made next). */
+  open(l: Lifecycle): void;
 }
 
 /**
@@ -135,6 +153,7 @@ export class FlowTracker {
       return 0;
     }
     lifecycle.apply(pkt, file);
+    if (lifecycle.watch >= 0) this.options.watch!.packet(lifecycle, pkt);
     this.idle.moveToEnd(lifecycle.idleLink);
     this.done.remove(lifecycle.doneLink);
     if (lifecycle.finished) this.done.push(lifecycle.doneLink);
@@ -160,6 +179,7 @@ export class FlowTracker {
     const end = endTs ?? this.now;
     for (const l of [...this.table.values()]) {
       if (l.emitted) continue;
+      this.options.watch?.open(l);
       l.machine.ageTimeWait(end, this.options.timeWait);
       this.emitRecord(l, end, !l.finished);
     }
@@ -182,8 +202,16 @@ export class FlowTracker {
     l.hash = hash;
     this.table.insert(hash, l);
     this.idle.push(l.idleLink);
+    this.options.watch?.begin(l, pkt);
     if (this.table.size > this.options.maxLive) this.evictOne(l);
     return l;
+  }
+
+  /** Takes in a lifecycle restored from the merge state of an earlier file, live as it was when that file ended. */
+  adopt(l: Lifecycle): void {
+    this.table.insert(l.hash, l);
+    this.idle.push(l.idleLink);
+    if (l.finished) this.done.push(l.doneLink);
   }
 
   /**
@@ -205,6 +233,7 @@ export class FlowTracker {
     this.done.remove(l.doneLink);
     this.closed.remove(l.closedLink);
     if (!l.emitted) {
+      if (l.watch >= 0) this.options.watch!.ended(l);
       l.machine.ageTimeWait(at, this.options.timeWait);
       this.emitRecord(l, at, openAtEnd);
     }

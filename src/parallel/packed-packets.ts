@@ -18,6 +18,8 @@ type Copy = (p: PacketView, f: Float64Array, at: number) => void;
 interface Layout {
   /** Slots per packet, ours included. */
   stride: number;
+  /** Where each scalar field of a PacketView is. */
+  slots: Map<string, number>;
   pack: Copy;
   unpack: Copy;
   /** Where the capture time is. */
@@ -34,9 +36,11 @@ function layout(): Layout {
   const unpack: string[] = [];
   let slot = OWN_SLOTS;
   let ts = -1;
+  const slots = new Map<string, number>();
   for (const key of Object.keys(template)) {
     const value = template[key];
     if (key === 'ts') ts = slot;
+    slots.set(key, slot);
     const field = `p[${JSON.stringify(key)}]`;
     if (typeof value === 'number') {
       pack.push(`f[at + ${slot}] = ${field};`);
@@ -59,6 +63,7 @@ function layout(): Layout {
   // Generated once per thread from the class's own fields: straight-line stores, no per-packet property lookup by name.
   return {
     stride: slot,
+    slots,
     ts,
     pack: new Function('p', 'f', 'at', pack.join('\n')) as Copy,
     unpack: new Function('p', 'f', 'at', unpack.join('\n')) as Copy,
@@ -69,6 +74,13 @@ const LAYOUT = layout();
 
 /** Slots one packet takes. */
 export const PACKET_SLOTS = LAYOUT.stride;
+
+/** The slot of a PacketView field (its first element, for a typed array) within a packet. */
+export function slotOf(field: keyof PacketView): number {
+  const slot = LAYOUT.slots.get(field);
+  if (slot === undefined) throw new Error(`PacketView has no field ${String(field)}`);
+  return slot;
+}
 
 /** Writes the packet at `index` of the batch `f`. */
 export function packPacket(p: PacketView, shard: number, file: number, f: Float64Array, index: number): void {

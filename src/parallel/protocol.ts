@@ -1,12 +1,21 @@
 /** Messages between `runSharded`, which reads and decodes, and its shard workers, which track. */
 import type { ConnectionTally } from '../analyze.js';
+import type { CollectedState } from '../merge/collector.js';
 import type { Aggregate } from '../rules/findings.js';
+
+export interface ShardMergeState {
+  finalTally: ConnectionTally;
+  finalFindings: Aggregate[];
+  collected: CollectedState;
+}
 
 export interface ShardJob {
   /** File names as records name them, by the file index packed with each packet. */
   files: string[];
   options: { stuckAfter: number; timeWait: number; maxLive: number; live: boolean };
   shard: { index: number; count: number };
+  /** Gather what `merge` needs (see merge/collector.ts). */
+  mergeState: boolean;
 }
 
 /** Main to worker. */
@@ -28,6 +37,10 @@ export type ToShard =
 export type FromShard =
   /** Batch `id` was applied and may be refilled; at a checkpoint, with the NDJSON of the connections that ended since the last one (transferred). */
   | { kind: 'applied'; id: number; window: Uint8Array[] | undefined; connections: number }
-  /** The connections still open at the end, this shard's findings aggregates and connection counts. */
-  | { kind: 'done'; chunks: Uint8Array[]; findings: Aggregate[]; tally: ConnectionTally }
+  /**
+   * The connections still open at the end, this shard's findings aggregates
+   * and connection counts; with `mergeState`, also those of its final records
+   * alone and the collector's state.
+   */
+  | { kind: 'done'; chunks: Uint8Array[]; findings: Aggregate[]; tally: ConnectionTally; merge: ShardMergeState | undefined }
   | { kind: 'failed'; message: string };

@@ -17,14 +17,16 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSummary, DEFAULTS, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally } from '../analyze.js';
+import { buildSummary, DEFAULTS, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
 import { prepareInputs } from '../capture/inputs.js';
 import { flowHash, shardOf } from '../flow/tracker.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import type { TcpState } from '../state/states.js';
 import { packPacket, PACKET_SLOTS } from './packed-packets.js';
-import type { FromShard, ShardJob, ToShard } from './protocol.js';
+import type { FromShard, ShardJob, ShardMergeState, ToShard } from './protocol.js';
+import { Shard } from './shard.js';
+import { aggregatesToJson, MERGE_STATE_VERSION, type MergeStateRecord } from '../merge/state.js';
 
 /** Frames per batch: the output is cut here, in every shard alike. */
 const CHECKPOINT_FRAMES = 8192;
@@ -52,6 +54,8 @@ export interface ShardedOutput {
   summary(record: SummaryRecord): void;
   /** A promise while the output has more queued than it wants (a pipe to a slower reader). */
   room?(): Promise<void> | undefined;
+  /** Given, the run gathers what `merge` needs and hands it here, after the findings and before the summary (not on live input). */
+  mergeState?(record: MergeStateRecord): void;
 }
 
 interface Batch {
@@ -64,7 +68,42 @@ interface Batch {
   pending: number;
 }
 
-export async function runSharded(inputList: CaptureInput[], options: AnalyzeOptions, jobs: number, out: ShardedOutput): Promise<SummaryRecord> {
+/** A shard as the reader sees it: in a worker thread, or in this one. */
+interface ShardHandle {
+  post(message: ToShard, transfer: ArrayBuffer[]): void;
+  listen(onMessage: (message: FromShard) => void, onFailure: (error: Error) => void): void;
+  stop(): void;
+}
+
+function workerShard(job: ShardJob): ShardHandle {
+  const worker = new Worker(FROM_SOURCE ? SOURCE_BOOT : WORKER, { eval: FROM_SOURCE, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen: (onMessage, onFailure) => {
+      worker.on('message', onMessage);
+      worker.on('error', onFailure);
+      worker.on('exit', (code) => onFailure(new Error(`shard ${job.shard.index} stopped (exit code ${code}) before it finished`)));
+    },
+    stop: () => void worker.terminate(),
+  };
+}
+
+/** A shard in the reader's thread: each batch is applied as it is posted; answers arrive as microtasks, as a worker's would. */
+function inlineShard(job: ShardJob): ShardHandle {
+  let deliver: (message: FromShard) => void = () => {};
+  const shard = new Shard(job, (message) => queueMicrotask(() => deliver(message)));
+  return {
+    post: (message) => void shard.receive(message),
+    listen: (onMessage) => (deliver = onMessage),
+    stop: () => {},
+  };
+}
+
+/**
+ * Runs the pipeline on `jobs` shards: worker threads, or with `threads:
+ * false` shards in this thread (the same output, for small work and tests).
+ */
+export async function runSharded(inputList: CaptureInput[], options: AnalyzeOptions, jobs: number, out: ShardedOutput, { threads = true } = {}): Promise<SummaryRecord> {
   const distinct = distinctInputs(inputList);
   const inputs = await prepareInputs(distinct.inputs, options.signal);
   const files = inputs.map((input) => input.name);
@@ -93,17 +132,24 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
     wake = undefined;
   };
 
-  const workers = Array.from({ length: jobs }, (_, index) => {
-    const job: ShardJob = { files, options: shardOptions, shard: { index, count: jobs } };
-    return new Worker(FROM_SOURCE ? SOURCE_BOOT : WORKER, { eval: FROM_SOURCE, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const mergeState = out.mergeState !== undefined && !live;
+  const shards = Array.from({ length: jobs }, (_, index): ShardHandle => {
+    const job: ShardJob = { files, options: shardOptions, shard: { index, count: jobs }, mergeState };
+    return threads ? workerShard(job) : inlineShard(job);
   });
-  const post = (index: number, message: ToShard, transfer: ArrayBuffer[] = []): void => workers[index]!.postMessage(message, transfer);
+  const post = (index: number, message: ToShard, transfer: ArrayBuffer[] = []): void => shards[index]!.post(message, transfer);
 
+  /** Bytes of connection records written so far: where the records of the open lifecycles begin and end. */
+  let written = 0;
+  const write = (bytes: Uint8Array, done: () => void): void => {
+    written += bytes.length;
+    out.connections(bytes, done);
+  };
   /** Writes every window all shards have delivered, shard by shard; written chunks go back to their shard. */
   const drain = (): void => {
     while (windows.every((w) => w.length > 0)) {
       windows.forEach((w, index) => {
-        for (const bytes of w.shift()!) out.connections(bytes, () => returned[index]!.push(bytes));
+        for (const bytes of w.shift()!) write(bytes, () => returned[index]!.push(bytes));
       });
     }
     returned.forEach((chunks, index) => {
@@ -115,10 +161,10 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
   };
 
   const finished = Promise.all(
-    workers.map(
-      (worker, index) =>
+    shards.map(
+      (shard, index) =>
         new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: FromShard) => {
+          shard.listen((message: FromShard) => {
             if (message.kind === 'applied') {
               tracked[index] = message.connections;
               if (message.window) windows[index]!.push(message.window);
@@ -131,10 +177,8 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
             } else {
               reject(new Error(`shard ${index}: ${message.message}`));
             }
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => {
-            if (!done[index]) reject(new Error(`shard ${index} stopped (exit code ${code}) before it finished`));
+          }, (error) => {
+            if (!done[index]) reject(error);
           });
         }),
     ),
@@ -206,28 +250,49 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
       },
     );
   } catch (error) {
-    for (const worker of workers) void worker.terminate();
+    for (const shard of shards) shard.stop();
     throw error;
   }
   read.warnings.unshift(...distinct.warnings);
-  if (count > 0) ship(false);
+  // The last batch is a checkpoint too: the records that ended in it go out before those of the lifecycles still open.
+  ship(true);
   for (let index = 0; index < jobs; index++) post(index, { kind: 'end', lastTs: read.lastTs });
   await finished;
   drain();
 
   const results = done as Extract<FromShard, { kind: 'done' }>[];
-  for (const r of results) for (const bytes of r.chunks) out.connections(bytes, () => {});
+  const openFrom = written;
+  for (const r of results) for (const bytes of r.chunks) write(bytes, () => {});
   const findings = new FindingsAggregator({ stuckAfter: shardOptions.stuckAfter });
   for (const r of results) findings.merge(r.findings);
   const records = options.findings === false ? [] : findings.results();
   for (const record of records) out.finding(record);
   const maxLive = options.maxLive ?? DEFAULTS.maxLive;
+  if (mergeState) {
+    const settings = { stuck_after: shardOptions.stuckAfter, time_wait: shardOptions.timeWait, max_live: maxLive };
+    out.mergeState!(mergeStateRecord(read, settings, results.map((r) => r.merge!), { from: openFrom, to: written }));
+  }
   const summary = buildSummary(read, sumTallies(results.map((r) => r.tally)), records.length, jobs > 1 ? `${maxLive}, split over ${jobs} shards` : `${maxLive}`);
   out.summary(summary);
   return summary;
 }
 
-function sumTallies(tallies: ConnectionTally[]): ConnectionTally {
+function mergeStateRecord(read: ReadTally, options: MergeStateRecord['options'], shards: ShardMergeState[], open: { from: number; to: number }): MergeStateRecord {
+  const findings = new FindingsAggregator({ stuckAfter: options.stuck_after });
+  for (const s of shards) findings.merge(s.finalFindings);
+  return {
+    type: 'merge_state',
+    version: MERGE_STATE_VERSION,
+    options,
+    files: read.files.map((name, i) => ({ name, frames: read.inputs[i]?.frames ?? 0, first_ts: read.inputs[i]?.firstTs ?? null, last_ts: read.inputs[i]?.lastTs ?? null })),
+    read,
+    final: { tally: sumTallies(shards.map((s) => s.finalTally)), findings: aggregatesToJson(findings.snapshot()) },
+    open: { ...open, count: shards.reduce((n, s) => n + s.collected.openCount, 0) },
+    parts: shards.map((s) => s.collected),
+  };
+}
+
+export function sumTallies(tallies: ConnectionTally[]): ConnectionTally {
   const sum: ConnectionTally = { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0 };
   for (const t of tallies) {
     sum.connections += t.connections;

@@ -14,11 +14,22 @@ const EPHEMERAL_PORTS = 60999 - 32768 + 1;
 /** Unreachable ports of one host from which they are reported as one host-wide finding. */
 const SCAN_PORTS = 10;
 
+/**
+ * Where an example began in the run: the frame its id names. The same as its
+ * first frame in one run; in a merge of several files' analyses, ids count
+ * frames across the files and first frames within each file.
+ */
+function exampleFrame(e: Pick<FindingExample, 'id' | 'first_frame'>): number {
+  const n = Number(e.id.slice(1));
+  return Number.isFinite(n) ? n : e.first_frame;
+}
+
 /** The earliest connections (by first frame) are the examples, whatever order records come in. */
 function keepExample(examples: FindingExample[], c: ConnectionSummary): void {
-  if (examples.length === MAX_EXAMPLES && c.first_frame >= examples[MAX_EXAMPLES - 1]!.first_frame) return;
+  const frame = exampleFrame(c);
+  if (examples.length === MAX_EXAMPLES && frame >= exampleFrame(examples[MAX_EXAMPLES - 1]!)) return;
   let i = examples.length;
-  while (i > 0 && examples[i - 1]!.first_frame > c.first_frame) i--;
+  while (i > 0 && exampleFrame(examples[i - 1]!) > frame) i--;
   examples.splice(i, 0, { id: c.id, first_frame: c.first_frame, last_frame: c.last_frame, client: c.client, server: c.server });
   if (examples.length > MAX_EXAMPLES) examples.pop();
 }
@@ -150,7 +161,7 @@ export class FindingsAggregator {
   private readonly aggregates = new Map<FindingCode, Map<string, Aggregate>>(RULES.map((r) => [r.code, new Map()]));
 
   constructor(
-    private readonly options: {
+    readonly options: {
       stuckAfter: number;
       minCount?: Partial<Record<FindingCode, number>>;
       /** Told of each aggregate a connection counts toward (the report keeps the connections of a finding's examples). */
@@ -208,7 +219,7 @@ export class FindingsAggregator {
       a.atEnd += other.atEnd;
       for (const source of other.sources) if (a.sources.size < MAX_SOURCES) a.sources.add(source);
       for (const port of other.ports) a.ports.add(port);
-      a.examples = [...a.examples, ...other.examples].sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES);
+      a.examples = [...a.examples, ...other.examples].sort((x, y) => exampleFrame(x) - exampleFrame(y)).slice(0, MAX_EXAMPLES);
     }
   }
 
@@ -230,7 +241,7 @@ export class FindingsAggregator {
         code: 'service_unreachable', endpoint: host, count: list.reduce((n, a) => n + a.count, 0), total: 0,
         firstTs: list.reduce((t, a) => Math.min(t, a.firstTs), Infinity), lastTs: list.reduce((t, a) => Math.max(t, a.lastTs), -Infinity), longest: 0, atEnd: 0,
         sources: new Set(list.flatMap((a) => [...a.sources])), ports: new Set(list.map((a) => Number(a.endpoint.slice(a.endpoint.lastIndexOf(':') + 1)))),
-        examples: list.flatMap((a) => a.examples).sort((x, y) => x.first_frame - y.first_frame).slice(0, MAX_EXAMPLES),
+        examples: list.flatMap((a) => a.examples).sort((x, y) => exampleFrame(x) - exampleFrame(y)).slice(0, MAX_EXAMPLES),
       });
     }
     return merged;
@@ -257,7 +268,9 @@ export class FindingsAggregator {
         examples: a.examples.slice(0, 5),
       });
     }
-    return out.sort((x, y) => order[x.severity] - order[y.severity] || y.count - x.count);
+    // Ties in a fixed order, so that findings merged from shards or files come out as one run's.
+    const rank = (code: FindingCode) => RULES.findIndex((r) => r.code === code);
+    return out.sort((x, y) => order[x.severity] - order[y.severity] || y.count - x.count || rank(x.code) - rank(y.code) || (x.endpoint < y.endpoint ? -1 : x.endpoint > y.endpoint ? 1 : 0));
   }
 }
 

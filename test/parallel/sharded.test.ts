@@ -136,5 +136,6 @@ test('analyze --jobs 2 through the command line: contract-valid NDJSON from a fi
   // One reader: standard input is read once and split like a file.
   const stdin = runCli(['analyze', '--jobs', '2', '--format', 'ndjson', '-'], { input: readFileSync(file) });
   t.is(stdin.status, 0, stdin.stderr);
-  t.is(stdin.stdout, r.stdout.replaceAll(`file":${JSON.stringify(file)}`, 'file":"<stdin>"').replace(JSON.stringify([file]), '["<stdin>"]'));
+  const withoutMergeState = r.stdout.split('\n').filter((l) => !l.startsWith('{"type":"merge_state"')).join('\n');
+  t.is(stdin.stdout, withoutMergeState.replaceAll(`file":${JSON.stringify(file)}`, 'file":"<stdin>"').replace(JSON.stringify([file]), '["<stdin>"]'), 'the same bytes, but for the merge state, which a live input does not keep');
 });

@@ -29,10 +29,14 @@ function sh(script: string, input?: Buffer) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
-/** Records without the fields that name the input; warnings without the file name they begin with. */
+/** Records without the fields that name the input, and without the merge state (kept for files, not for streams); warnings without the file name they begin with. */
 function anonymous(stdout: string) {
-  return ndjsonLines(stdout).map(({ file: _file, last_file: _lastFile, files: _files, ...rest }) =>
+  return records(stdout).map(({ file: _file, last_file: _lastFile, files: _files, ...rest }) =>
     rest.warnings ? { ...rest, warnings: (rest.warnings as string[]).map((w) => w.replace(/^\S+ begins/, 'FILE begins')) } : rest);
+}
+
+function records(stdout: string) {
+  return ndjsonLines(stdout).filter((o) => o.type !== 'merge_state');
 }
 
 const fromFile = sh(`$CLI analyze --format ndjson ${LEAK}`);
@@ -76,7 +80,7 @@ test('cat a.pcap b.pcapng c.pcap | analyze - reads three successive captures: th
   const r = sh('$CLI analyze --format ndjson -', Buffer.concat(parts.map((p) => readFileSync(p))));
   t.is(r.status, 0, r.stderr);
   const files = sh(`$CLI analyze --format ndjson ${parts.join(' ')}`);
-  const pick = (stdout: string) => ndjsonLines(stdout).map((o) => (o.type === 'summary' ? [o.packets, o.connections, o.states_at_end, o.counts] : o.id));
+  const pick = (stdout: string) => records(stdout).map((o) => (o.type === 'summary' ? [o.packets, o.connections, o.states_at_end, o.counts] : o.id));
   t.deepEqual(pick(r.stdout), pick(files.stdout));
   t.is(ndjsonLines(r.stdout).at(-1)!.packets, 23 + 90 + 93);
 });

@@ -1,0 +1,155 @@
+/**
+ * What an analysis keeps for `merge`, gathered as the tracker runs (its
+ * watch): the state of every lifecycle still open at the end of the file,
+ * where each lifecycle began with a SYN (frame, time, sequence number: enough
+ * to tell, against the previous file's open lifecycles, a new connection
+ * from a SYN sent again), and the first packets of the lifecycles that may
+ * continue one of the previous file: those that began with anything but a
+ * SYN, and those whose first packets are not a plain handshake.
+ *
+ * Kept per watched lifecycle: its first WATCHED_PACKETS packets, whole (all
+ * decoded fields); if it had more, its state after them and at its end. The
+ * merge replays them into the previous file's state of the connection.
+ */
+import { ACK, FIN, RST, SYN, type PacketView } from '../decode/packet.js';
+import type { Lifecycle } from '../flow/lifecycle.js';
+import type { TrackerWatch } from '../flow/tracker.js';
+import { packPacket, PACKET_SLOTS, slotOf } from '../parallel/packed-packets.js';
+import { ByteWriter, pack, type PackedBytes } from './bytes.js';
+import { capture, writeLifecycle, writeSnapshot } from './snapshot.js';
+
+/** Packets kept of a watched lifecycle: a close, or a handshake with its retransmissions, fits. */
+export const WATCHED_PACKETS = 32;
+/** A lifecycle that began with a SYN is watched until its third packet shows a plain handshake. */
+const HANDSHAKE_PACKETS = 3;
+
+interface Watched {
+  packets: Float64Array;
+  count: number;
+  /** Began with a SYN: watched only until a plain handshake is seen. */
+  probation: boolean;
+  atLimit: ReturnType<typeof capture> | undefined;
+}
+
+/** The merge state of one tracker (one analysis, or one --jobs shard), packed for the record. */
+export interface CollectedState {
+  /** Snapshots of the lifecycles open at the end, in the order their records were made. */
+  open: PackedBytes;
+  openCount: number;
+  /** Per lifecycle begun with a SYN: first frame, time, sequence number. */
+  heads: PackedBytes;
+  /** Per watched lifecycle: first frame, packets kept, packets in all, and if more than kept its state after them and at its end. */
+  watched: PackedBytes;
+}
+
+export class MergeCollector implements TrackerWatch {
+  private readonly openW = new ByteWriter();
+  private openCount = 0;
+  private readonly headsW = new ByteWriter();
+  private lastHeadFrame = 0;
+  private readonly watchedW = new ByteWriter();
+  /** Watched lifecycles' kept packets, by the slot in `Lifecycle.watch`. */
+  private readonly slots: Watched[] = [];
+  private readonly freeSlots: number[] = [];
+  /** The index of each input, packed with each kept packet: the file the packet came from. */
+  private readonly fileIndex: Map<string, number>;
+
+  constructor(files: string[]) {
+    this.fileIndex = new Map(files.map((name, i) => [name, i]));
+  }
+
+  /** The next record is of a watched or open lifecycle: the merge makes it again, so it is counted apart. */
+  private apart = false;
+
+  begin(l: Lifecycle, pkt: PacketView): void {
+    const syn = (pkt.flags & (SYN | ACK | RST)) === SYN;
+    if (syn) {
+      this.headsW.uint(pkt.frameNo - this.lastHeadFrame);
+      this.lastHeadFrame = pkt.frameNo;
+      this.headsW.number(pkt.ts);
+      this.headsW.uint(pkt.seq);
+    }
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.slots.length;
+      this.slots.push({ packets: new Float64Array(WATCHED_PACKETS * PACKET_SLOTS), count: 0, probation: false, atLimit: undefined });
+    }
+    const w = this.slots[slot]!;
+    w.count = 0;
+    w.probation = syn;
+    w.atLimit = undefined;
+    l.watch = slot;
+  }
+
+  packet(l: Lifecycle, pkt: PacketView): void {
+    const w = this.slots[l.watch]!;
+    if (w.count < WATCHED_PACKETS) packPacket(pkt, 0, this.fileIndex.get(l.lastFile ?? '') ?? 0, w.packets, w.count);
+    w.count++;
+    if (w.probation && w.count === HANDSHAKE_PACKETS && plainHandshake(w.packets)) {
+      this.release(l);
+    } else if (w.count === WATCHED_PACKETS) {
+      w.atLimit = capture(l);
+    }
+  }
+
+  ended(l: Lifecycle): void {
+    this.ship(l, true);
+    this.apart = true;
+  }
+
+  open(l: Lifecycle): void {
+    this.apart = true;
+    writeLifecycle(this.openW, l);
+    this.openCount++;
+    if (l.watch >= 0) this.ship(l, false);
+  }
+
+  /** Whether the record being made is of a watched or open lifecycle (asked once per record). */
+  takeApart(): boolean {
+    const apart = this.apart;
+    this.apart = false;
+    return apart;
+  }
+
+  /** Writes what was kept of a watched lifecycle; `ended`: it ends now (else it stays open, and its open snapshot has its state). */
+  private ship(l: Lifecycle, ended: boolean): void {
+    const w = this.slots[l.watch]!;
+    const out = this.watchedW;
+    out.uint(l.firstFrame);
+    out.uint(w.count);
+    const kept = Math.min(w.count, WATCHED_PACKETS);
+    for (let i = 0; i < kept * PACKET_SLOTS; i++) out.number(w.packets[i]!);
+    if (w.count > WATCHED_PACKETS) {
+      writeSnapshot(out, w.atLimit!);
+      out.value(ended);
+      if (ended) writeLifecycle(out, l);
+    }
+    this.release(l);
+  }
+
+  private release(l: Lifecycle): void {
+    this.freeSlots.push(l.watch);
+    l.watch = -1;
+  }
+
+  state(): CollectedState {
+    return { open: pack(this.openW), openCount: this.openCount, heads: pack(this.headsW), watched: pack(this.watchedW) };
+  }
+}
+
+const FLAGS = slotOf('flags');
+const SEQ = slotOf('seq');
+const ACK_NO = slotOf('ack');
+const SRC_PORT = slotOf('srcPort');
+const DST_PORT = slotOf('dstPort');
+
+/** The first three packets kept are a SYN, its SYN-ACK and the ACK of that, each once: a connection that began here. */
+function plainHandshake(f: Float64Array): boolean {
+  const at = (i: number, slot: number) => f[i * PACKET_SLOTS + slot]!;
+  const fromPeer = (i: number) => at(i, SRC_PORT) === at(0, DST_PORT) && at(i, DST_PORT) === at(0, SRC_PORT);
+  return (
+    (at(0, FLAGS) & (SYN | ACK | RST | FIN)) === SYN &&
+    (at(1, FLAGS) & (SYN | ACK | RST)) === (SYN | ACK) && fromPeer(1) && at(1, ACK_NO) === ((at(0, SEQ) + 1) >>> 0) &&
+    (at(2, FLAGS) & (SYN | ACK | RST)) === ACK && !fromPeer(2) && at(2, ACK_NO) === ((at(1, SEQ) + 1) >>> 0)
+  );
+}

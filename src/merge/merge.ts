@@ -1,0 +1,628 @@
+/**
+ * `merge`: the analyses of consecutive files of one capture, joined into the
+ * analysis of them all, as one run over all the files gives it.
+ *
+ * The inputs are put in the time order of their files and joined left to
+ * right. A record whose lifecycle ended inside its file is final: its bytes
+ * pass through, only its id renamed to count frames across all the files
+ * (`C` and the frame number one run gives it). What a file edge cut is
+ * joined from the merge states: the lifecycles open at the end of the files
+ * so far are restored into a tracker, their clock at the last packet read,
+ * and it is fed what the next file kept of the same 4-tuples: the first
+ * packets of lifecycles that began with anything but a plain handshake, and
+ * where the others began with a SYN. The tracker then decides, by its own
+ * rules, what one run decides: a connection goes on (its packets replayed),
+ * a new SYN takes the 4-tuple over (the old lifecycle's TIME_WAIT ended, the
+ * new one's record given its `time_wait_reuse`), or time runs it out.
+ * Records it makes are encoded anew; counts and findings are summed from the
+ * merge states and the records made or kept apart.
+ *
+ * Where the kept packets do not reach (a connection with more packets after
+ * the edge than were kept, or a SYN sent again across the edge and then a
+ * plain handshake), the join cannot be exact: the merge says so on stderr
+ * and in the summary's warnings, naming the connections, and keeps the
+ * records as the files' analyses made them.
+ */
+import { connectionWarnings, type ConnectionTally, type ReadTally } from '../analyze.js';
+import { PacketView, SYN } from '../decode/packet.js';
+import { CaptureGaps } from '../flow/capture-gaps.js';
+import { Lifecycle, toConnectionRecord, type LifecycleLimits } from '../flow/lifecycle.js';
+import { FlowTracker, type TrackerWatch } from '../flow/tracker.js';
+import { FILE_SLOT, PACKET_SLOTS, unpackPacket } from '../parallel/packed-packets.js';
+import type { ConnectionRecord, ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
+import { NdjsonEncoder } from '../report/ndjson-encoder.js';
+import { FindingsAggregator } from '../rules/findings.js';
+import type { TcpState } from '../state/states.js';
+import { transitionCode, type Cause, type TransitionLogView } from '../state/transition-log.js';
+import { AnalysisFile, MergeInputError } from './analysis-file.js';
+import { WATCHED_PACKETS } from './collector.js';
+import { addressPacket, parseEndpoint } from './endpoint.js';
+import { lineHead, tupleKey, withAnomaly, withId, type LineHead } from './lines.js';
+import { readHeads, readOpen, readWatched, writeParts, type Head, type WatchedEntry } from './parts.js';
+import { capture, restore } from './snapshot.js';
+import { aggregatesFromJson, aggregatesToJson, MERGE_STATE_VERSION, type MergeStateRecord } from './state.js';
+
+export interface MergeSink {
+  /** Bytes of connection records, in output order. */
+  write(bytes: Buffer): void;
+  /** A promise while the output has more queued than it wants: the merge reads on when it settles. */
+  room?(): Promise<void> | undefined;
+  finding(record: FindingRecord): void;
+  mergeState(record: MergeStateRecord): void;
+  summary(record: SummaryRecord): void;
+}
+
+/** A lifecycle open at the end of the range merged so far: its record as of then, and its state. */
+interface Open {
+  key: string;
+  id: string;
+  lifecycle: Lifecycle;
+  record: Buffer;
+}
+
+/** A record of the next file on the 4-tuple of an open lifecycle: held until the join says what becomes of it. */
+interface Held {
+  line: Buffer;
+  head: LineHead;
+  /** The frame its id names, counted across the merged range. */
+  frame: number;
+  /** Open at the end of its file: its state. */
+  lifecycle: Lifecycle | undefined;
+}
+
+/** The output is handed on in pieces of this size. */
+const OUT_CHUNK = 1 << 20;
+const TIME_WAIT_REUSE: ConnectionSummary['anomalies'][number]['code'] = 'time_wait_reuse';
+
+export async function mergeAnalyses(paths: string[], sink: MergeSink, warn: (message: string) => void): Promise<SummaryRecord> {
+  const inputs = paths.map((p) => new AnalysisFile(p));
+  try {
+    const options = inputs[0]!.state.options;
+    for (const input of inputs) {
+      const o = input.state.options;
+      if (o.stuck_after !== options.stuck_after || o.time_wait !== options.time_wait || o.max_live !== options.max_live) {
+        throw new MergeInputError(input.path, `was analyzed with other options (--stuck-after ${o.stuck_after}, --time-wait ${o.time_wait}, --max-live ${o.max_live}) than ${inputs[0]!.path} (${options.stuck_after}, ${options.time_wait}, ${options.max_live})`);
+      }
+    }
+    // In the time order of their files, as one run reads them (files that begin at the same moment by name).
+    const start = (a: AnalysisFile) => a.state.files[0]?.first_ts ?? Infinity;
+    inputs.sort((a, b) => start(a) - start(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const merger = new Merger(options, sink, warn);
+    for (const input of inputs) await merger.add(input);
+    return merger.finish();
+  } finally {
+    for (const input of inputs) input.close();
+  }
+}
+
+class Merger {
+  private frames = 0;
+  private written = 0;
+  private read: ReadTally | undefined;
+  private readonly files: MergeStateRecord['files'] = [];
+  /** Counts and findings of the final records, those made or kept apart aside (what the merged merge state holds). */
+  private readonly settled: { tally: ConnectionTally; findings: FindingsAggregator };
+  /** Counts and findings of the final records kept apart: watched lifecycles' records (the next merge may make them again). */
+  private readonly apart: { tally: ConnectionTally; findings: FindingsAggregator };
+  private open: Open[] = [];
+  private readonly heads = new Map<number, Head>();
+  private readonly watched = new Map<number, WatchedEntry>();
+  private readonly warnings: string[] = [];
+  private readonly gaps = new CaptureGaps();
+  private readonly encoder: NdjsonEncoder;
+  private buf = Buffer.allocUnsafe(OUT_CHUNK);
+  private pos = 0;
+  /** Encodes records kept for the end (of lifecycles still open): each flushed alone, copied out. */
+  private readonly apartEncoder: NdjsonEncoder = new NdjsonEncoder((bytes) => {
+    this.apartBytes = Buffer.from(bytes);
+    this.apartEncoder.release(bytes);
+  });
+  private apartBytes: Buffer | undefined;
+
+  constructor(
+    private readonly options: MergeStateRecord['options'],
+    private readonly sink: MergeSink,
+    private readonly warn: (message: string) => void,
+  ) {
+    const aggregator = () => new FindingsAggregator({ stuckAfter: options.stuck_after });
+    this.settled = { tally: emptyTally(), findings: aggregator() };
+    this.apart = { tally: emptyTally(), findings: aggregator() };
+    const encoder: NdjsonEncoder = (this.encoder = new NdjsonEncoder((bytes) => {
+      this.out(bytes);
+      encoder.release(bytes);
+    }));
+  }
+
+  /** Output bytes go through one buffer: a record's pieces are copied in, and the sink gets it a mebibyte at a time. */
+  private out(bytes: Uint8Array): void {
+    this.written += bytes.length;
+    if (this.pos + bytes.length > this.buf.length) {
+      this.flushOut();
+      if (bytes.length > this.buf.length) {
+        this.sink.write(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  private flushOut(): void {
+    if (this.pos === 0) return;
+    this.sink.write(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(OUT_CHUNK);
+    this.pos = 0;
+  }
+
+  private say(message: string): void {
+    this.warnings.push(message);
+    this.warn(message);
+  }
+
+  /** Joins the next input (in time order) to the range merged so far. */
+  async add(input: AnalysisFile): Promise<void> {
+    const state = input.state;
+    const base = this.frames;
+    const previousEnd = this.read?.lastTs ?? null;
+    const clock = this.read?.lastTcpTs ?? null;
+    // Stretches between files the capture did not see, as one run finds them: waits across them are not time stuck.
+    let gapWarning: string | undefined;
+    let seen = this.read?.lastTs ?? -Infinity;
+    for (const [i, file] of state.files.entries()) {
+      if (file.first_ts !== null && Number.isFinite(seen) && file.first_ts - seen > this.options.stuck_after) {
+        this.gaps.add(seen, file.first_ts);
+        if (i === 0) gapWarning = `${file.name} begins ${(file.first_ts - seen).toFixed(1)} s after the previous file ends, longer than --stuck-after (${this.options.stuck_after} s): the capture saw nothing in between, and that time is not counted as time stuck`;
+      }
+      if (file.last_ts !== null) seen = Math.max(seen, file.last_ts);
+    }
+    this.read = this.read ? addReads(this.read, state.read, input.path, gapWarning) : { ...structuredClone(state.read), warnings: withoutTotals(state.read.warnings) };
+    const fileBase = this.files.length;
+    this.files.push(...state.files);
+    this.frames += state.files.reduce((n, f) => n + f.frames, 0);
+    if (state.final.tally.evicted > 0) this.say(`${input.path}: its analysis reported ${state.final.tally.evicted} connection(s) early at the live-connection limit; the merge cannot tell how one run would have evicted, and keeps them as they are`);
+
+    const settled = aggregatesFromJson(state.final.findings);
+    for (const a of settled) for (const e of a.examples) e.id = `C${base + Number(e.id.slice(1))}`;
+    this.settled.findings.merge(settled);
+    addTally(this.settled.tally, state.final.tally);
+
+    const heads = new Map<number, Head>();
+    const watched = new Map<number, WatchedEntry>();
+    const snapshots: Lifecycle[] = [];
+    for (const part of state.parts) {
+      readHeads(part, base, heads);
+      readWatched(part, base, fileBase, WATCHED_PACKETS, watched);
+      snapshots.push(...readOpen(part));
+    }
+    for (const [frame, head] of heads) this.heads.set(frame, head);
+    for (const [frame, entry] of watched) this.watched.set(frame, entry);
+
+    const openByKey = new Map<string, Open>(this.open.map((o) => [o.key, o]));
+    const held = new Map<string, Held[]>();
+    const nextOpen: Open[] = [];
+    /** A record of this input: held if an open lifecycle shares its 4-tuple, else through (final) or kept (open). */
+    const take = (line: Buffer, lifecycle: Lifecycle | undefined): void => {
+      const head = lineHead(line);
+      if (!head) throw new MergeInputError(input.path, 'holds a connection record this version did not write');
+      const frame = base + head.frame;
+      const key = tupleKey(head.client, head.server);
+      if (openByKey.has(key)) {
+        const records = held.get(key);
+        const record = { line: Buffer.from(line), head, frame, lifecycle };
+        if (records) records.push(record);
+        else held.set(key, [record]);
+        return;
+      }
+      this.keep(line, head, frame, key, lifecycle, watched.has(frame), nextOpen);
+    };
+    const room = () => this.sink.room?.();
+    input.open();
+    let i = 0;
+    try {
+      await input.lines(0, state.open.from, (line) => take(line, undefined), room);
+      await input.lines(state.open.from, state.open.to, (line) => take(line, snapshots[i++]), room);
+    } finally {
+      input.close();
+    }
+    if (i !== snapshots.length) throw new MergeInputError(input.path, `its merge state holds ${snapshots.length} open lifecycles and its output ${i} records of them`);
+
+    if (this.open.length > 0) {
+      this.join(held, clock ?? -Infinity, state.read.lastTcpTs ?? clock ?? -Infinity, state.read.lastTs ?? previousEnd ?? 0, input, nextOpen);
+    }
+    this.open = nextOpen;
+  }
+
+  /** A record that passes through: final (counted) or open at the end of the range (kept for the next join). */
+  private keep(line: Buffer, head: LineHead, frame: number, key: string, lifecycle: Lifecycle | undefined, apart: boolean, open: Open[]): void {
+    const pieces = withId(line, head, frame);
+    if (lifecycle) {
+      open.push({ key, id: `C${frame}`, lifecycle, record: Buffer.concat(pieces) });
+      return;
+    }
+    if (apart) this.count(this.apart, parseRecord(Buffer.concat(pieces)));
+    for (const piece of pieces) this.out(piece);
+  }
+
+  private count(into: { tally: ConnectionTally; findings: FindingsAggregator }, [summary, log]: [ConnectionSummary, TransitionLogView]): void {
+    const t = into.tally;
+    t.connections++;
+    if ((summary.client_packets === 0 || summary.server_packets === 0) && summary.missed_bytes > 0) t.oneSided++;
+    t.statesAtEnd[summary.client_state] = (t.statesAtEnd[summary.client_state] ?? 0) + 1;
+    t.statesAtEnd[summary.server_state] = (t.statesAtEnd[summary.server_state] ?? 0) + 1;
+    into.findings.add(summary, log);
+  }
+
+  /**
+   * Joins the open lifecycles of the range so far with what the next input
+   * kept of their 4-tuples, in a tracker that restores them.
+   */
+  private join(held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile, nextOpen: Open[]): void {
+    const timeWait = this.options.time_wait;
+    const watch = new JoinWatch();
+    let sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
+    const tracker = new FlowTracker({ stuckAfter: this.options.stuck_after, timeWait, maxLive: Number.MAX_SAFE_INTEGER, keepSegments: 0, watch, gaps: this.gaps }, (summary, log) => {
+      const l = watch.current!;
+      if (watch.ignored.has(l)) return;
+      summary.id = watch.ids.get(l)!;
+      const key = watch.keys.get(l)!;
+      if (watch.closing) {
+        const record = this.encodeApart(summary, log);
+        nextOpen.push({ key, id: summary.id, lifecycle: watch.opened!, record });
+        return;
+      }
+      const apart = this.watched.has(Number(summary.id.slice(1)));
+      this.count(apart ? this.apart : this.settled, [summary, log]);
+      this.encoder.connection(summary, log);
+    });
+    tracker.advance(clock);
+    const live = new Map<string, Lifecycle>();
+    for (const o of this.open) {
+      const l = o.lifecycle;
+      watch.mark(l, o.id, o.key);
+      tracker.adopt(l);
+      live.set(o.key, l);
+    }
+    watch.sweepCheck = (l, at) => sweepCheck?.(l, at);
+    sweepCheck = (l, at) => {
+      const earliest = l.lastTs + timeWait;
+      if (at <= earliest) return;
+      const limits = { stuckAfter: this.options.stuck_after, gaps: this.gaps };
+      if (recordAt(l, earliest, timeWait, limits) !== recordAt(l, at, timeWait, limits)) {
+        this.say(`${watch.ids.get(l)}: its record depends on when one run would have noticed that its TIME_WAIT had run out, which the merge cannot tell (a zero window still open); kept as at ${at}`);
+      }
+    };
+
+    // The events: each held record's kept packets, or where it began with a SYN; in time order.
+    interface Event { key: string; record: Held; index: number; packet: PacketView; last: boolean; stub: boolean; file: string | undefined }
+    const events: Event[] = [];
+    const failed = new Set<string>();
+    const failedRecord = new Set<Held>();
+    for (const [key, records] of held) {
+      for (const record of records) {
+        const entry = this.watched.get(record.frame);
+        if (entry) {
+          const kept = Math.min(entry.total, WATCHED_PACKETS);
+          for (let index = 0; index < kept; index++) {
+            const packet = new PacketView();
+            unpackPacket(entry.packets, index, packet);
+            events.push({ key, record, index, packet, last: index === kept - 1, stub: false, file: this.files[entry.packets[index * PACKET_SLOTS + FILE_SLOT]!]?.name });
+          }
+          if (entry.total > WATCHED_PACKETS) failedRecord.add(record);
+          continue;
+        }
+        const head = this.heads.get(record.frame);
+        const client = parseEndpoint(record.head.client);
+        const server = parseEndpoint(record.head.server);
+        if (!head || !client || !server) {
+          // Nothing kept of where it began (a lifecycle an earlier merge joined): the 4-tuple cannot be replayed from here on.
+          failedRecord.add(record);
+          const packet = new PacketView();
+          packet.ts = firstTs(record.line) ?? 0;
+          events.push({ key, record, index: 0, packet, last: true, stub: true, file: undefined });
+          continue;
+        }
+        const packet = new PacketView();
+        addressPacket(packet, client, server);
+        packet.kind = 0;
+        packet.ts = head.ts;
+        packet.seq = head.seq;
+        packet.flags = SYN;
+        packet.frameNo = firstFrame(record.line) ?? record.frame;
+        packet.fileFrameNo = firstFrameInFile(record.line) ?? packet.frameNo;
+        events.push({ key, record, index: 0, packet, last: true, stub: true, file: this.fileOf(record.frame) });
+      }
+    }
+    events.sort((a, b) => a.packet.ts - b.packet.ts || a.record.frame - b.record.frame || a.index - b.index);
+
+    /** Per 4-tuple: the records of this input that stand as they are, and those replaced. */
+    const passed = new Set<Held>();
+    const replaced = new Set<Held>();
+    const patched = new Map<Held, Buffer>();
+    const fail = (key: string, record: Held, why: string): void => {
+      if (failed.has(key)) return;
+      failed.add(key);
+      this.say(`${watch.ids.get(live.get(key)!) ?? '?'} (${record.head.client} ${record.head.server}) goes on in ${input.path} as C${record.frame}, ${why}: the merge cannot replay it, and keeps both records as the files' analyses made them`);
+    };
+    const decided = new Set<string>();
+    for (const event of events) {
+      const { key, record } = event;
+      if (failed.has(key) || decided.has(key)) continue;
+      if (event.index === 0 && failedRecord.has(record)) {
+        fail(key, record, this.watched.has(record.frame) ? 'with more packets after the edge than its analysis kept' : 'from a state an earlier merge made');
+        continue;
+      }
+      const before = live.get(key)!;
+      const saved = event.stub ? capture(before) : undefined;
+      watch.began = undefined;
+      watch.nextId = `C${record.frame}`;
+      watch.nextKey = key;
+      watch.sweeping = true;
+      watch.at = event.packet.ts;
+      tracker.advance(event.packet.ts);
+      watch.sweeping = false;
+      tracker.onPacket(event.packet, event.file);
+      const began = watch.began as Lifecycle | undefined;
+      if (event.index === 0 && began) live.set(key, began);
+      if (event.index === 0 && !began && !event.stub) {
+        // It goes on from the range so far: what was kept of its first packets no longer tells where it began.
+        this.watched.delete(Number(watch.ids.get(before)!.slice(1)));
+      }
+      if (event.stub) {
+        if (!began) {
+          restore(saved!, before);
+          fail(key, record, 'with a SYN one run takes into the earlier lifecycle (sent again, or a port reused while that lifecycle stood open) and then a plain handshake, which its analysis did not keep');
+          continue;
+        }
+        // A new lifecycle took the 4-tuple: its record is the file's, with the old TIME_WAIT's end if it cut one short.
+        watch.ignored.add(began);
+        decided.add(key);
+        const reuse = began.timeWaitReuseSince;
+        if (reuse >= 0) patched.set(record, withAnomaly(record.line, JSON.stringify(reuseAnomaly(began))));
+        if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
+        continue;
+      }
+      if (event.index === 0) replaced.add(record);
+    }
+    for (const records of held.values()) for (const record of records) if (!replaced.has(record)) passed.add(record);
+
+    watch.sweeping = true;
+    watch.at = nextClock;
+    tracker.advance(nextClock);
+    watch.sweeping = false;
+    watch.closing = true;
+    tracker.finish(nextEnd);
+
+    for (const [key, records] of held) {
+      for (const record of records) {
+        if (!passed.has(record)) continue;
+        const line = patched.get(record) ?? record.line;
+        this.keep(line, record.head, record.frame, key, record.lifecycle, this.watched.has(record.frame), nextOpen);
+      }
+    }
+    this.encoder.flush();
+  }
+
+  /** The file of the merged range that holds frame `frame` (counted across the files). */
+  private fileOf(frame: number): string | undefined {
+    let end = 0;
+    for (const file of this.files) {
+      end += file.frames;
+      if (frame <= end) return file.name;
+    }
+    return undefined;
+  }
+
+  /** A record of an open lifecycle, encoded apart from the output. */
+  private encodeApart(summary: ConnectionSummary, log: TransitionLogView): Buffer {
+    this.apartEncoder.connection(summary, log);
+    this.apartEncoder.flush();
+    const bytes = this.apartBytes!;
+    this.apartBytes = undefined;
+    return bytes;
+  }
+
+  /** The records of the lifecycles open at the end, the findings, the merge state and the summary. */
+  finish(): SummaryRecord {
+    this.encoder.flush();
+    const read = this.read!;
+    const openFrom = this.written;
+    const openCounts = { tally: emptyTally(), findings: new FindingsAggregator({ stuckAfter: this.options.stuck_after }) };
+    const end = read.lastTs ?? 0;
+    for (const o of this.open) {
+      this.out(o.record);
+      // Counted from its state as the record was made: a copy aged to the end, as finish() does.
+      const l = restore(capture(o.lifecycle));
+      l.machine.ageTimeWait(end, this.options.time_wait);
+      const summary = l.summarize(end, { stuckAfter: this.options.stuck_after, gaps: this.gaps }, !l.finished);
+      summary.id = o.id;
+      this.count(openCounts, [summary, l.machine.log]);
+    }
+    const openTo = this.written;
+    this.flushOut();
+    const findings = new FindingsAggregator({ stuckAfter: this.options.stuck_after });
+    for (const part of [this.settled, this.apart, openCounts]) findings.merge(structuredClone(part.findings.snapshot()));
+    const records = findings.results();
+    for (const record of records) this.sink.finding(record);
+    const tally = emptyTally();
+    for (const part of [this.settled, this.apart, openCounts]) addTally(tally, part.tally);
+    tally.evicted = this.settled.tally.evicted;
+    tally.backward = this.settled.tally.backward;
+    tally.late = this.settled.tally.late;
+    this.sink.mergeState({
+      type: 'merge_state',
+      version: MERGE_STATE_VERSION,
+      options: this.options,
+      files: this.files,
+      read,
+      final: { tally: this.settled.tally, findings: aggregatesToJson(this.settled.findings.snapshot()) },
+      open: { from: openFrom, to: openTo, count: this.open.length },
+      parts: [writeParts(this.open.map((o) => o.lifecycle), this.heads, this.watched, WATCHED_PACKETS)],
+    });
+    const counts = {
+      ...read.counts,
+      evicted_connections: tally.evicted,
+      one_sided_connections: tally.oneSided,
+      impossible_timestamps: read.impossibleTimes,
+      backward_timestamps: tally.backward,
+      ...(tally.late > 0 && { late_packets: tally.late }),
+    };
+    const summary: SummaryRecord = {
+      type: 'summary',
+      packets: read.packets,
+      tcp_packets: read.tcpPackets,
+      connections: tally.connections,
+      states_at_end: tally.statesAtEnd,
+      findings: records.length,
+      counts,
+      first_ts: read.firstTs,
+      last_ts: read.lastTs,
+      files: read.files,
+      warnings: [
+        ...read.warnings,
+        ...(read.counts.unknown_link ? [`${read.counts.unknown_link} packets of unknown link types were skipped`] : []),
+        ...connectionWarnings(counts, `${this.options.max_live}`),
+        ...this.warnings.map((w) => `merge: ${w}`),
+      ],
+      errors: read.errors,
+    };
+    this.sink.summary(summary);
+    return summary;
+  }
+}
+
+/** Follows the lifecycles of a join: their ids in the merged run, which one a record is of, which are mere stand-ins. */
+class JoinWatch implements TrackerWatch {
+  readonly ids = new Map<Lifecycle, string>();
+  readonly keys = new Map<Lifecycle, string>();
+  /** Stand-ins begun from a SYN alone: their records are the file's. */
+  readonly ignored = new Set<Lifecycle>();
+  began: Lifecycle | undefined;
+  current: Lifecycle | undefined;
+  nextId = '';
+  nextKey = '';
+  sweeping = false;
+  /** At the end of the range: records are of lifecycles still open. */
+  closing = false;
+  sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
+  /** Capture time the tracker is being moved to. */
+  at = 0;
+  /** A copy of the state of the lifecycle whose open record is being made. */
+  opened: Lifecycle | undefined;
+
+  mark(l: Lifecycle, id: string, key: string): void {
+    l.watch = 0;
+    this.ids.set(l, id);
+    this.keys.set(l, key);
+  }
+
+  begin(l: Lifecycle): void {
+    this.mark(l, this.nextId, this.nextKey);
+    this.began = l;
+  }
+
+  packet(): void {}
+
+  ended(l: Lifecycle): void {
+    this.current = l;
+    if (this.sweeping && l.finished && !this.ignored.has(l)) this.sweepCheck?.(l, this.at);
+  }
+
+  open(l: Lifecycle): void {
+    this.current = l;
+    // Its state before the tracker ages it for the record: the next join goes on from there.
+    this.opened = restore(capture(l));
+  }
+}
+
+/** The record `lifecycle` makes when it goes out at `at` (as JSON, to compare), the lifecycle untouched. */
+function recordAt(lifecycle: Lifecycle, at: number, timeWait: number, limits: LifecycleLimits): string {
+  const l = restore(capture(lifecycle));
+  l.machine.ageTimeWait(at, timeWait);
+  return JSON.stringify(toConnectionRecord(l.summarize(at, limits, false), l.machine.log));
+}
+
+/** The time_wait_reuse anomaly of a lifecycle that took a 4-tuple over, as its record has it. */
+function reuseAnomaly(l: Lifecycle): ConnectionSummary['anomalies'][number] {
+  const summary = l.summarize(l.firstTs, { stuckAfter: 0 }, false);
+  const anomaly = summary.anomalies.find((a) => a.code === TIME_WAIT_REUSE);
+  if (!anomaly) throw new Error('a lifecycle that took a 4-tuple over has no time_wait_reuse anomaly');
+  return anomaly;
+}
+
+/** A number field of a record line, read where it is. */
+function numberField(line: Buffer, key: Buffer): number | undefined {
+  const at = line.indexOf(key);
+  if (at < 0) return undefined;
+  let end = at + key.length;
+  while (end < line.length && line[end] !== 0x2c && line[end] !== 0x7d) end++;
+  const n = Number(line.toString('latin1', at + key.length, end));
+  return Number.isFinite(n) ? n : undefined;
+}
+const FIRST_FRAME = Buffer.from('"first_frame":');
+const FIRST_TS = Buffer.from('"first_ts":');
+const FIRST_FRAME_IN_FILE = Buffer.from('"first_frame_in_file":');
+const firstFrame = (line: Buffer) => numberField(line, FIRST_FRAME);
+const firstFrameInFile = (line: Buffer) => numberField(line, FIRST_FRAME_IN_FILE);
+const firstTs = (line: Buffer) => numberField(line, FIRST_TS);
+
+/** A record line as the findings and counts take it: its summary and its transitions as a log. */
+function parseRecord(line: Buffer): [ConnectionSummary, TransitionLogView] {
+  const record = JSON.parse(line.toString('utf8')) as ConnectionRecord;
+  const transitions = record.transitions;
+  const codes = transitions.map((t) => transitionCode(t.side, t.from, t.to, t.cause as Cause, t.inferred === true));
+  const log: TransitionLogView = {
+    length: transitions.length,
+    ts: (i) => transitions[i]!.ts,
+    frame: (i) => transitions[i]!.frame ?? 0,
+    code: (i) => codes[i]!,
+  };
+  return [record, log];
+}
+
+/** A file's warnings but for those one run gives once, for the capture, from the counts (made again at the end). */
+function withoutTotals(warnings: string[]): string[] {
+  return warnings.filter((w) => !UNKNOWN_LINK.test(w));
+}
+const UNKNOWN_LINK = /^\d+ packets of unknown link types were skipped$/;
+
+function emptyTally(): ConnectionTally {
+  return { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0 };
+}
+
+function addTally(into: ConnectionTally, t: ConnectionTally): void {
+  into.connections += t.connections;
+  into.evicted += t.evicted;
+  into.oneSided += t.oneSided;
+  into.backward += t.backward;
+  into.late += t.late;
+  for (const [state, n] of Object.entries(t.statesAtEnd) as [TcpState, number][]) into.statesAtEnd[state] = (into.statesAtEnd[state] ?? 0) + n;
+}
+
+/** The reading of the range so far and of the next file, as one run reads them one after the other. */
+function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string | undefined): ReadTally {
+  const counts = { ...a.counts };
+  for (const [k, v] of Object.entries(b.counts)) counts[k] = (counts[k] ?? 0) + v;
+  const warnings = [...a.warnings];
+  if (gapWarning) warnings.push(gapWarning);
+  const firstOfNext = b.inputs[0]?.firstTs;
+  if (firstOfNext !== null && firstOfNext !== undefined && a.lastTs !== null && firstOfNext < a.lastTs) {
+    warnings.push(`${b.files[0] ?? path} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
+  }
+  warnings.push(...withoutTotals(b.warnings));
+  const min = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
+  const max = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.max(x, y));
+  return {
+    packets: a.packets + b.packets,
+    tcpPackets: a.tcpPackets + b.tcpPackets,
+    counts,
+    firstTs: min(a.firstTs, b.firstTs),
+    lastTs: max(a.lastTs, b.lastTs),
+    files: [...a.files, ...b.files],
+    warnings,
+    errors: [...a.errors, ...b.errors],
+    impossibleTimes: a.impossibleTimes + b.impossibleTimes,
+    lastTcpTs: max(a.lastTcpTs, b.lastTcpTs),
+    inputs: [...a.inputs, ...b.inputs],
+  };
+}
+
