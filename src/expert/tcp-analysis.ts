@@ -51,9 +51,9 @@ const SCALE_NONE = -2;
 /** No window seen yet (Wireshark starts at the largest 32-bit value, which no 16-bit window equals). */
 const NO_WINDOW = -1;
 
-/** Fast retransmission: within 20 ms of the duplicate ACK. Out of order: within the handshake's RTT, else 3 ms. */
-const FAST_RETRANSMISSION_WINDOW = 0.02;
-const OUT_OF_ORDER_DEFAULT = 0.003;
+/** Fast retransmission: within 20 ms of the duplicate ACK. Out of order: within the handshake's RTT, else 3 ms. In microseconds. */
+const FAST_RETRANSMISSION_WINDOW = 20_000;
+const OUT_OF_ORDER_DEFAULT = 3_000;
 
 // Sequence numbers are kept as signed 32-bit integers (small integers in V8, never boxed); wrap-safe comparison.
 const seqGt = (a: number, b: number) => ((a - b) | 0) > 0;
@@ -62,6 +62,7 @@ const seqLe = (a: number, b: number) => ((a - b) | 0) <= 0;
 
 /** One direction of the connection, as Wireshark's `tcp_flow_t` and its `tcp_analyze_seq_flow_info_t`. */
 class Direction {
+  // Times are microseconds since the connection's first packet: small integers for 35 minutes, never boxed.
   /** Next sequence number expected (0: none yet, as in Wireshark), and when it last advanced. */
   nextSeq = 0;
   nextSeqTime = 0;
@@ -130,22 +131,30 @@ class Direction {
 export class TcpAnalysis {
   readonly client = new Direction();
   readonly server = new Direction();
+  /** The connection's first packet: times below are microseconds since. */
+  private base = 0;
   /** Time of the most recent SYN (without ACK), and Wireshark's initial RTT (0 until known). */
   private lastSynTs = 0;
   private hasSyn = false;
   private firstRtt = 0;
-  /** SYN to the ACK that completed the handshake, at the capture point (-1: not completed). */
-  handshakeRtt = -1;
+  /** SYN to the ACK that completed the handshake, at the capture point, in microseconds (-1: not completed). */
+  private handshakeMicros = -1;
   private serverSynAckSeen = false;
 
-  reset(): void {
+  reset(firstTs: number): void {
     this.client.reset();
     this.server.reset();
+    this.base = firstTs;
     this.lastSynTs = 0;
     this.hasSyn = false;
     this.firstRtt = 0;
-    this.handshakeRtt = -1;
+    this.handshakeMicros = -1;
     this.serverSynAckSeen = false;
+  }
+
+  /** SYN to the ACK that completed the handshake, at the capture point, in seconds (-1: not completed). */
+  get handshakeRtt(): number {
+    return this.handshakeMicros < 0 ? -1 : this.handshakeMicros / 1e6;
   }
 
   /** Window scaling in use for the connection: both SYNs seen and both carried the option. */
@@ -167,7 +176,7 @@ export class TcpAnalysis {
     const seq = pkt.seq | 0;
     const ack = pkt.ack | 0;
     const len = pkt.payloadLen;
-    const ts = pkt.ts;
+    const ts = Math.round((pkt.ts - this.base) * 1e6);
     this.analyse(fwd, rev, flags, seq, ack, len, pkt.window, ts);
 
     // Byte counts by sequence numbers, from the first segment seen; an RST's sequence number proves nothing sent.
@@ -199,8 +208,8 @@ export class TcpAnalysis {
       // Wireshark's iRTT: the first segment with ACK and without SYN after a SYN, in either direction.
       if (this.firstRtt === 0) this.firstRtt = ts - this.lastSynTs;
       // The handshake's own: the client's ACK of the server's SYN-ACK.
-      if (this.handshakeRtt < 0 && fromClient && !(flags & RST) && this.serverSynAckSeen && this.server.sawSyn && ack === ((this.server.firstSeq + 1) | 0)) {
-        this.handshakeRtt = ts - this.lastSynTs;
+      if (this.handshakeMicros < 0 && fromClient && !(flags & RST) && this.serverSynAckSeen && this.server.sawSyn && ack === ((this.server.firstSeq + 1) | 0)) {
+        this.handshakeMicros = ts - this.lastSynTs;
       }
     }
   }

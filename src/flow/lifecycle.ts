@@ -95,7 +95,7 @@ export class Lifecycle {
     this.clientRule = clientRule;
     this.machine.reset(!(pkt.flags & SYN));
     this.machine.observer = observer;
-    this.analysis.reset();
+    this.analysis.reset(pkt.ts);
     this.history.reset();
     this.hash = 0;
     this.idleLink.reset();
