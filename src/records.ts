@@ -6,8 +6,9 @@
 import type { AnalysisCounts } from './expert/tcp-analysis.js';
 import type { AnomalyCode, FindingCode, Severity } from './rules/codes.js';
 import type { TcpState } from './state/states.js';
+import type { Vantage } from './state/vantage.js';
 
-export type { AnomalyCode, FindingCode, Severity };
+export type { AnomalyCode, FindingCode, Severity, Vantage };
 
 export type Side = 'client' | 'server';
 export type Opening = 'handshake' | 'syn_only' | 'syn_synack' | 'rejected' | 'midstream';
@@ -86,6 +87,8 @@ export interface ConnectionSummary {
    * captured in one direction only.
    */
   missed_bytes: number;
+  /** Segments acknowledged but never captured (at least one per gap; a SYN-ACK or FIN inferred counts one). */
+  missed_segments: number;
   opening: Opening;
   closing: Closing;
   active_closer: ActiveCloser;
@@ -108,6 +111,8 @@ export interface ConnectionSummary {
   /** Per side, the TCP events Wireshark's Expert Info shows, counted as tshark's `tcp.analysis.*` flags. */
   client_analysis: AnalysisCounts;
   server_analysis: AnalysisCounts;
+  /** Where the capture point sat for this connection, from its handshake's timing and TTLs (see README "How states are inferred"). */
+  vantage: Vantage;
   /** Capture file of the lifecycle's first packet, and that packet's frame number within the file. */
   file?: string | undefined;
   first_frame_in_file: number;

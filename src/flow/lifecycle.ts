@@ -6,7 +6,7 @@ import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
 import { TcpAnalysis } from '../expert/tcp-analysis.js';
 import { MAX_LISTED_DUPLICATES, wiresharkFilter } from '../expert/wireshark-filter.js';
 import type { ConnectionRecord, ConnectionSummary } from '../records.js';
-import { judgeAnomalies } from '../rules/anomalies.js';
+import { judgeAnomalies, type Judgement } from '../rules/anomalies.js';
 import { NO_GAPS, type CaptureGaps } from './capture-gaps.js';
 import { ConnectionMachine, type Segment, type SegmentOutcome, type TransitionObserver } from '../state/machine.js';
 import { seqDiff } from '../state/seq.js';
@@ -26,8 +26,11 @@ export interface LifecycleLimits {
 }
 
 // Reused across all lifecycles: applying a segment allocates nothing.
-const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1 };
+const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1, ttl: 0 };
 const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
+/** The gaps of the capture being judged, read by the one judgement every record reuses. */
+let gapsNow: CaptureGaps = NO_GAPS;
+const judgement: Judgement = { endTs: 0, stuckAfter: 0, oneSided: false, unseen: (since, until) => gapsNow.within(since, until) };
 
 /**
  * Lifecycles are recycled: once its record is out, the tracker hands a
@@ -150,6 +153,7 @@ export class Lifecycle {
     segment.len = pkt.payloadLen;
     segment.window = pkt.window;
     segment.wscale = pkt.wscale;
+    segment.ttl = pkt.ipTtl;
     this.machine.apply(fromClient ? 'client' : 'server', segment, outcome);
     this.analysis.packet(pkt, fromClient);
     this.packets++;
@@ -223,6 +227,7 @@ export class Lifecycle {
       orig_bytes: x.client.bytes,
       resp_bytes: x.server.bytes,
       missed_bytes: m.client.missedBytes + m.server.missedBytes,
+      missed_segments: m.client.missedSegments + m.server.missedSegments,
       opening: this.opening(),
       closing: this.closing(),
       active_closer: m.bothFinCrossed ? 'both' : m.firstFinBy,
@@ -239,6 +244,7 @@ export class Lifecycle {
       timestamps: x.negotiated('timestamps'),
       client_analysis: x.client.counts(),
       server_analysis: x.server.counts(),
+      vantage: m.vantage,
       file: this.file,
       first_frame_in_file: this.firstFrameInFile,
       last_file: this.lastFile,
@@ -249,8 +255,11 @@ export class Lifecycle {
       open_at_end: openAtEnd,
       anomalies: [],
     };
-    const gaps = limits.gaps ?? NO_GAPS;
-    judgeAnomalies(this, { endTs, stuckAfter: limits.stuckAfter, oneSided: isOneSided(summary), unseen: (since, until) => gaps.within(since, until) }, summary.anomalies);
+    gapsNow = limits.gaps ?? NO_GAPS;
+    judgement.endTs = endTs;
+    judgement.stuckAfter = limits.stuckAfter;
+    judgement.oneSided = isOneSided(summary);
+    judgeAnomalies(this, judgement, summary.anomalies);
     if (this.keepsSegments) summary.segments = this.segmentLog!.toSummaries(flagText);
     return summary;
   }

@@ -180,7 +180,7 @@ export class FlowTracker {
     for (const l of [...this.table.values()]) {
       if (l.emitted) continue;
       this.options.watch?.open(l);
-      l.machine.ageTimeWait(end, this.options.timeWait);
+      l.machine.settle(end, this.options.timeWait);
       this.emitRecord(l, end, !l.finished);
     }
     this.table.clear();
@@ -234,7 +234,7 @@ export class FlowTracker {
     this.closed.remove(l.closedLink);
     if (!l.emitted) {
       if (l.watch >= 0) this.options.watch!.ended(l);
-      l.machine.ageTimeWait(at, this.options.timeWait);
+      l.machine.settle(at, this.options.timeWait);
       this.emitRecord(l, at, openAtEnd);
     }
     if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);

@@ -71,6 +71,7 @@ const K = {
   origBytes: ascii(',"orig_bytes":'),
   respBytes: ascii(',"resp_bytes":'),
   missedBytes: ascii(',"missed_bytes":'),
+  missedSegments: ascii(',"missed_segments":'),
   noActiveCloser: ascii(',"active_closer":null'),
   clientMss: ascii(',"client_mss":'),
   serverMss: ascii(',"server_mss":'),
@@ -117,6 +118,7 @@ const F = {
   connState: new FieldBytes(',"conn_state":'),
   history: new FieldBytes(',"history":'),
   clientRule: new FieldBytes(',"client_rule":'),
+  vantage: new FieldBytes(',"vantage":'),
   file: new FieldBytes(',"file":'),
   lastFile: new FieldBytes(',"last_file":'),
   anomalyCode: new FieldBytes('{"code":'),
@@ -214,6 +216,8 @@ export class NdjsonEncoder {
     this.number(c.resp_bytes);
     this.raw(K.missedBytes);
     this.number(c.missed_bytes);
+    this.raw(K.missedSegments);
+    this.number(c.missed_segments);
     this.field(F.opening, c.opening);
     this.field(F.closing, c.closing);
     if (c.active_closer === null) this.raw(K.noActiveCloser);
@@ -239,6 +243,7 @@ export class NdjsonEncoder {
     this.analysis(c.client_analysis);
     this.raw(K.serverAnalysis);
     this.analysis(c.server_analysis);
+    this.field(F.vantage, c.vantage);
     if (c.file !== undefined) this.field(F.file, c.file);
     this.raw(K.firstFrameInFile);
     this.number(c.first_frame_in_file);

@@ -9,6 +9,7 @@ import type { Anomaly, AnomalyCode, Side } from '../records.js';
 import { type CloseWait, isCloseWait } from '../state/states.js';
 import type { TcpState } from '../state/states.js';
 import { codeCause, codeFrom, codeSide, codeTo, type TransitionLogView } from '../state/transition-log.js';
+import type { Vantage } from '../state/vantage.js';
 
 /** What the rules read of one endpoint (state/endpoint.ts has the meaning of each). */
 export interface SideFacts {
@@ -33,6 +34,7 @@ export interface MachineFacts {
   readonly client: SideFacts;
   readonly server: SideFacts;
   readonly log: TransitionLogView;
+  readonly vantage: Vantage;
   readonly sawSyn: boolean;
   readonly rejected: boolean;
   readonly handshakeAcked: boolean;
@@ -66,6 +68,9 @@ interface AnomalyRule {
   judge(c: ConnectionFacts, side: Side, j: Judgement, list: Anomaly[]): void;
 }
 
+/** Linux's default net.ipv4.tcp_fin_timeout: how long an orphaned FIN_WAIT2 socket lives. */
+const TCP_FIN_TIMEOUT = 60;
+
 const STUCK_CODE = {
   FIN_WAIT1: 'fin_wait1_stuck',
   FIN_WAIT2: 'fin_wait2_stuck',
@@ -76,14 +81,18 @@ const STUCK_CODE = {
 export const ANOMALY_RULES: readonly AnomalyRule[] = [
   {
     // An unanswered handshake is flagged once it waited --stuck-after, or once its sender's own timer
-    // retransmitted: a capture that ends just after a SYN is no failure.
+    // retransmitted: a capture that ends just after a SYN is no failure. A client that gave up waited until then.
     codes: ['syn_unanswered'],
     judge(c, side, j, list) {
       const m = c.machine;
       const client = m.client;
-      if (side !== 'client' || j.oneSided || !m.sawSyn || client.state !== 'SYN_SENT' || m.rejected || m.server.sentPackets > 0) return;
-      if (client.synRetransmits > 0 || j.endTs - c.firstTs - j.unseen(c.firstTs, j.endTs) >= j.stuckAfter) {
-        addAnomaly(list, 'syn_unanswered', 'client', c.firstTs, j.endTs, `${client.synRetransmits + 1} SYN(s), no answer`, c.firstFrame);
+      if (side !== 'client' || j.oneSided || !m.sawSyn || m.rejected || m.server.sentPackets > 0) return;
+      const exit = exitIndex(m.log, 'client', 'SYN_SENT', 0);
+      const gaveUp = exit >= 0 && codeCause(m.log.code(exit)) === 'gave up retransmitting SYN';
+      if (client.state !== 'SYN_SENT' && !gaveUp) return;
+      const until = gaveUp ? m.log.ts(exit) : j.endTs;
+      if (client.synRetransmits > 0 || until - c.firstTs - j.unseen(c.firstTs, until) >= j.stuckAfter) {
+        addAnomaly(list, 'syn_unanswered', 'client', c.firstTs, until, `${client.synRetransmits + 1} SYN(s), no answer${gaveUp ? ': the client gave up' : ''}`, c.firstFrame);
       }
     },
   },
@@ -103,6 +112,9 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
       if (s.handshakeAckDrops > 0) {
         const back = s.handshakeAckDropEntry;
         const left = exitIndex(log, 'server', 'SYN_RECV', back + 1);
+        // One SYN-ACK sent again, answered by the client's ACK, then the server talking: the first ACK was lost on the
+        // way, a completed handshake. Only a capture near the server saw that ACK arrive, and then the listener dropped it.
+        if (s.handshakeAckDrops === 1 && left >= 0 && codeTo(log.code(left)) === 'ESTABLISHED' && m.vantage !== 'near_server') return;
         const a = addAnomaly(list, 'half_open', 'server', log.ts(back), left < 0 ? j.endTs : log.ts(left),
           `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
           log.frame(back));
@@ -136,7 +148,11 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
         const quietSince = progress > since ? Math.min(progress, until) : since;
         if (until - quietSince - j.unseen(quietSince, until) < j.stuckAfter) continue;
         const quiet = quietSince > since ? `, the last ${(until - quietSince).toFixed(1)} s without data` : '';
-        addAnomaly(list, STUCK_CODE[state], side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}`, log.frame(i) || undefined);
+        // An orphaned FIN_WAIT2 (its application closed the socket) is reaped silently; a shutdown() half-close is not.
+        const reaped = state === 'FIN_WAIT2' && until - since >= TCP_FIN_TIMEOUT
+          ? `; if its application closed the socket, the kernel may already have reaped it (tcp_fin_timeout, ${TCP_FIN_TIMEOUT} s by default): the wire looks the same as a shutdown() half-close`
+          : '';
+        addAnomaly(list, STUCK_CODE[state], side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}${reaped}`, log.frame(i) || undefined);
       }
     },
   },

@@ -1,25 +1,33 @@
 /**
- * Each endpoint's TCP state, inferred from the segments seen on the wire.
+ * Each endpoint's TCP state, inferred from the segments seen on the wire and
+ * from what the peers prove.
  *
  * Every segment is classified once and applied twice: as sent by one
  * endpoint and as received by the other (RFC 9293 section 3.3.2, with Linux
  * behaviour where the RFC leaves room).
  *
- * Vantage point: a segment on the wire may be lost before its receiver. So a
- * receiver's move on a FIN is taken when the receiver acknowledges that FIN
- * (its own ACK proves it arrived), and a side that retransmits its FIN after
- * we saw it acknowledged proves the ACK was lost, which undoes the move.
- * Likewise a SYN-ACK's receiver moves to ESTABLISHED as it arrives, marked
- * inferred until its own ACK proves the arrival, and a listener that sends
- * its SYN-ACK again after the handshake's ACK proves it did not take that
- * ACK (its accept queue was full): it goes back to SYN_RECV.
+ * A segment on the wire may be lost before its receiver, so a receiver moves
+ * on what its own packets prove: a FIN once it acknowledges that FIN, a
+ * SYN-ACK (inferred until then) once it acknowledges it. A side that repeats
+ * itself proves what it did not receive: a SYN after a SYN-ACK, a FIN after
+ * its ACK, a SYN-ACK after the handshake's ACK (lost, or not taken: accept
+ * queue full). What a peer acknowledges happened, captured or not: a missing
+ * FIN, SYN-ACK or data. And a side's silence proves something once the
+ * capture has run past its next retransmission (backoff.ts): that it gave up
+ * (CLOSED), or that the ACK it was waiting for arrived.
+ *
+ * Where the capture sits (vantage.ts) says how long a side takes to react to
+ * what the capture saw: a segment it sent sooner than its round trip from
+ * the capture point after a packet to it was sent before that packet arrived.
  */
 import { ACK, FIN, RST, SYN } from '../decode/packet.js';
 import type { Side } from '../records.js';
+import { gaveUpAt, Retransmitted, RTO_MIN, stoppedBy } from './backoff.js';
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
 import { assertNever, isOpening, isOver, type TcpState } from './states.js';
 import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
+import { classifyVantage, isNear, type Vantage } from './vantage.js';
 
 /** One segment, as the machine needs it. */
 export interface Segment {
@@ -31,6 +39,8 @@ export interface Segment {
   len: number;
   window: number;
   wscale: number;
+  /** TTL or hop limit (0: unknown). */
+  ttl: number;
 }
 
 /**
@@ -47,6 +57,47 @@ export interface SegmentOutcome {
   rstAccepted: boolean;
   rejectedSyn: boolean;
 }
+
+/** The reason a side gave up, by what it retransmitted. */
+const GAVE_UP: Record<Retransmitted, Cause | undefined> = {
+  [Retransmitted.None]: undefined,
+  [Retransmitted.Syn]: 'gave up retransmitting SYN',
+  [Retransmitted.SynAck]: undefined, // a listener that stops sending its SYN-ACK may have taken an ACK as well: the wire cannot tell
+  [Retransmitted.Data]: 'gave up retransmitting data',
+  [Retransmitted.Fin]: 'gave up retransmitting FIN',
+};
+
+/** Where a side that turns out not to have sent its FIN was: the same close without its FIN. */
+const WITHOUT_OWN_FIN = {
+  FIN_WAIT1: 'ESTABLISHED',
+  FIN_WAIT2: 'ESTABLISHED',
+  CLOSING: 'CLOSE_WAIT',
+  TIME_WAIT: 'CLOSE_WAIT',
+  LAST_ACK: 'CLOSE_WAIT',
+  SYN_SENT: 'SYN_SENT',
+  SYN_RECV: 'SYN_RECV',
+  ESTABLISHED: 'ESTABLISHED',
+  CLOSE_WAIT: 'CLOSE_WAIT',
+  CLOSED: 'CLOSED',
+  UNKNOWN: 'UNKNOWN',
+} as const satisfies Record<TcpState, TcpState>;
+
+/** Where a side that turns out not to have received its peer's FIN was. */
+const WITHOUT_PEER_FIN = {
+  CLOSE_WAIT: 'ESTABLISHED',
+  LAST_ACK: 'FIN_WAIT1',
+  CLOSING: 'FIN_WAIT1',
+  TIME_WAIT: 'FIN_WAIT2',
+  SYN_SENT: 'SYN_SENT',
+  SYN_RECV: 'SYN_RECV',
+  ESTABLISHED: 'ESTABLISHED',
+  FIN_WAIT1: 'FIN_WAIT1',
+  FIN_WAIT2: 'FIN_WAIT2',
+  CLOSED: 'CLOSED',
+  UNKNOWN: 'UNKNOWN',
+} as const satisfies Record<TcpState, TcpState>;
+
+const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
 
 export class ConnectionMachine {
   readonly client = new Endpoint();
@@ -65,6 +116,19 @@ export class ConnectionMachine {
   /** RSTs seen that the receiver would ignore (out of window). */
   ignoredRsts = 0;
   observer: TransitionObserver | undefined = undefined;
+  /** The handshake at the capture point: the client's last SYN before a SYN-ACK, the server's last SYN-ACK (-1: not seen). */
+  private synTs = -1;
+  private synAckTs = -1;
+  /**
+   * Round trip from the capture point to each side and back, from the
+   * handshake (-1: unknown): SYN to SYN-ACK for the server, SYN-ACK to ACK
+   * for the client. Exact when the handshake had no retransmission.
+   */
+  clientRoundTrip = -1;
+  serverRoundTrip = -1;
+  cleanHandshake = false;
+  /** The earliest time a side's silence proves something (see Endpoint.silenceDue). */
+  nextDue = Infinity;
 
   /** Back to a new machine, for a recycled lifecycle (a test compares it with a new one). */
   reset(midstream: boolean): void {
@@ -82,10 +146,28 @@ export class ConnectionMachine {
     this.rstBy = null;
     this.ignoredRsts = 0;
     this.observer = undefined;
+    this.synTs = -1;
+    this.synAckTs = -1;
+    this.clientRoundTrip = -1;
+    this.serverRoundTrip = -1;
+    this.cleanHandshake = false;
+    this.nextDue = Infinity;
   }
 
   endpoint(side: Side): Endpoint {
     return side === 'client' ? this.client : this.server;
+  }
+
+  /** Where the capture point sits for this connection. */
+  get vantage(): Vantage {
+    const clean = this.cleanHandshake;
+    return classifyVantage(clean ? this.clientRoundTrip : -1, clean ? this.serverRoundTrip : -1, this.client.ttl, this.server.ttl);
+  }
+
+  /** How long `side` takes to react to what the capture saw: its round trip from the capture point (0: unknown). */
+  private reactionTime(side: Side): number {
+    const rtt = side === 'client' ? this.clientRoundTrip : this.serverRoundTrip;
+    return rtt > 0 ? rtt * 1.25 + 0.0002 : 0;
   }
 
   /** Picked up at a SYN-ACK: the client's SYN went unseen, so the client was in SYN_SENT, its sequence space starting one below the ACK. */
@@ -111,6 +193,20 @@ export class ConnectionMachine {
     return since;
   }
 
+  /**
+   * Capture time reached `now` with nothing more from this connection: what
+   * the silence proves happens (a side gave up, an ACK arrived), and TIME_WAIT
+   * that has run its length ends, in time order.
+   */
+  settle(now: number, timeWait: number): void {
+    if (this.nextDue <= now) this.proveBySilence(now, null, 0);
+    for (let i = 0; i < 2; i++) {
+      const side: Side = i === 0 ? 'client' : 'server';
+      const e = this.endpoint(side);
+      if (e.state === 'TIME_WAIT' && now >= e.since + timeWait) this.move(side, 'CLOSED', 'TIME_WAIT expired', e.since + timeWait, undefined, true);
+    }
+  }
+
   /** Every state change goes through here. */
   private move(side: Side, to: TcpState, cause: Cause, ts: number, frame: number | undefined, inferred = false): void {
     const e = this.endpoint(side);
@@ -126,30 +222,50 @@ export class ConnectionMachine {
 
   /** Applies one segment sent by `from`. */
   apply(from: Side, s: Segment, out: SegmentOutcome): void {
-    const to: Side = from === 'client' ? 'server' : 'client';
+    const to = other(from);
     const snd = this.endpoint(from);
     const rcv = this.endpoint(to);
     out.retransmission = false;
     out.rstAccepted = false;
     out.rejectedSyn = false;
+    if (this.nextDue <= s.ts) this.proveBySilence(s.ts, from, s.flags);
     snd.sentPackets++;
+    if (snd.ttl === 0) snd.ttl = s.ttl;
+    if (rcv.probesUnanswered !== 0) rcv.probesUnanswered = 0; // whatever the peer probed, this answers
+    // Anything we send shows we did not give up (an ACK we await is proved or undone by our FINs alone).
+    if (!snd.silenceProvesAck && snd.silenceDue !== Infinity) this.setDue(snd, Infinity);
 
     if (s.flags & RST) {
       this.onRst(from, to, s, out);
       return;
     }
+    if (snd.stateBeforeRst !== null) this.rstNotTaken(from, s);
     if (s.flags & SYN) this.onSyn(from, to, s, out);
     // A side of unknown state, or in SYN_SENT or SYN_RECV (which send nothing but SYNs and SYN-ACKs), sending anything but a
     // SYN has a full socket: the handshake reached it where the capture did not see it.
-    else if ((snd.state === 'UNKNOWN' || isOpening(snd.state)) && s.flags & ACK) {
-      if (snd.state === 'SYN_SENT' && !rcv.hasIsn) this.learnPeerStart(rcv, s.ack);
-      this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
-    }
+    else if ((snd.state === 'UNKNOWN' || isOpening(snd.state)) && s.flags & ACK) this.seenOpen(from, to, s);
 
-    this.trackSequence(snd, s, out);
+    this.trackSequence(from, snd, s, out);
     if (s.flags & ACK) this.onAck(from, to, s);
     if (s.flags & FIN) this.onFin(from, s, out);
     this.trackWindow(snd, s);
+  }
+
+  /** Sends nothing but a SYN yet sends: the handshake reached it. An ACK from SYN_SENT of a SYN-ACK never seen proves that SYN-ACK. */
+  private seenOpen(from: Side, to: Side, s: Segment): void {
+    const snd = this.endpoint(from);
+    const rcv = this.endpoint(to);
+    if (snd.state === 'SYN_SENT' && !rcv.hasIsn) {
+      this.learnPeerStart(rcv, s.ack);
+      if (rcv.state === 'CLOSED' || rcv.state === 'UNKNOWN') {
+        this.sawSynAck = true;
+        rcv.missedSegments++;
+        this.move(to, 'SYN_RECV', 'sent SYN-ACK: uncaptured, acknowledged by the peer', s.ts, s.frame, true);
+      }
+      this.move(from, 'ESTABLISHED', 'received SYN-ACK: uncaptured, acknowledged', s.ts, s.frame);
+      return;
+    }
+    this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
   }
 
   private onSyn(from: Side, to: Side, s: Segment, out: SegmentOutcome): void {
@@ -161,15 +277,18 @@ export class ConnectionMachine {
       if (!firstSynAckAfterOwnSyn) {
         snd.synRetransmits++;
         out.retransmission = true;
+        this.noteRetransmission(snd, s.flags & ACK ? Retransmitted.SynAck : Retransmitted.Syn, s.ts, snd.lastSynTs);
       }
     } else {
       snd.isn = s.seq;
       snd.hasIsn = true;
       snd.wscale = s.wscale >= 0 ? Math.min(s.wscale, 14) : 0;
     }
+    snd.lastSynTs = s.ts;
     if (s.flags & ACK) {
       snd.sentSynAck = true;
       this.sawSynAck = true;
+      if (from === 'server' && !this.handshakeAcked) this.synAckTs = s.ts;
       switch (snd.state) {
         case 'CLOSED': // a listener answers a SYN
         case 'UNKNOWN':
@@ -178,9 +297,9 @@ export class ConnectionMachine {
         case 'SYN_SENT': // simultaneous open: its SYN-ACK proves it received the peer's SYN in SYN_SENT
           this.move(from, 'SYN_RECV', 'received SYN', s.ts, s.frame);
           break;
-        case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was not taken (accept queue full)
+        case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was lost, or not taken (accept queue full)
           if (out.retransmission) {
-            this.move(from, 'SYN_RECV', 'retransmitted SYN-ACK: handshake ACK dropped', s.ts, s.frame, true);
+            this.move(from, 'SYN_RECV', 'retransmitted SYN-ACK: handshake ACK lost or dropped', s.ts, s.frame, true);
             if (snd.handshakeAckDrops++ === 0) snd.handshakeAckDropEntry = this.log.length - 1;
           }
           break;
@@ -203,12 +322,19 @@ export class ConnectionMachine {
         if (rcv.state === 'SYN_RECV') this.handshakeAcked = true;
         this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame, true);
         rcv.unconfirmedEstablished = this.log.length - 1;
+        if (!rcv.silenceProvesAck) this.setDue(rcv, Infinity); // answered: its silence now proves nothing
       }
     } else {
       snd.sentSyn = true;
       this.sawSyn = true;
-      // A SYN reaching a SYN_SENT peer (simultaneous open) moves it once its SYN-ACK proves the arrival.
+      if (from === 'client' && this.synAckTs < 0) this.synTs = s.ts;
       if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
+      // The SYN sent again after a SYN-ACK moved us: that SYN-ACK never arrived.
+      else if (out.retransmission && snd.state === 'ESTABLISHED' && snd.unconfirmedEstablished >= 0 && s.ts - this.log.ts(snd.unconfirmedEstablished) > this.reactionTime(from)) {
+        snd.unconfirmedEstablished = -1;
+        this.move(from, 'SYN_SENT', 'retransmitted SYN: SYN-ACK not received', s.ts, s.frame, true);
+      }
+      // A SYN reaching a SYN_SENT peer (simultaneous open) moves it once its SYN-ACK proves the arrival.
     }
   }
 
@@ -222,6 +348,9 @@ export class ConnectionMachine {
         out.rejectedSyn = true;
         this.rejected = true;
       }
+    } else if (rcv.state === 'TIME_WAIT') {
+      // TIME_WAIT takes only an RST at exactly the sequence it expects, and then ends (Linux, tcp_rfc1337 = 0).
+      out.rstAccepted = !snd.hasSndNxt || s.seq === snd.sndNxt;
     } else {
       out.rstAccepted = this.rstInWindow(snd, rcv, s);
     }
@@ -231,8 +360,17 @@ export class ConnectionMachine {
       return;
     }
     if (this.rstBy === null) this.rstBy = from;
-    if (!isOver(snd.state)) this.move(from, 'CLOSED', 'sent RST', s.ts, s.frame);
-    if (rcv.state !== 'CLOSED') this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
+    const probed = snd.probesUnanswered > 0;
+    if (!isOver(snd.state)) this.move(from, 'CLOSED', probed ? 'sent RST after unanswered keepalive probes' : 'sent RST', s.ts, s.frame);
+    // A peer that answered none of our last probes or retransmissions does not hear us: this RST is taken to reach it
+    // only where the capture sits near it.
+    const unheard = probed || snd.rtxCount > 0;
+    if (rcv.state === 'CLOSED' || (unheard && !isNear(this.vantage, to))) return;
+    if (rcv.state !== 'SYN_SENT') {
+      rcv.stateBeforeRst = rcv.state;
+      rcv.rstTs = s.ts;
+    }
+    this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
   }
 
   /** An RST is accepted when its sequence number lies in the receiver's window (RFC 9293 3.10.7.4). */
@@ -240,31 +378,51 @@ export class ConnectionMachine {
     if (!snd.hasSndNxt) return true; // nothing known of the sender's sequence space: cannot judge, assume valid
     const window = Math.max(rcv.window * 2 ** rcv.wscale, 1);
     const d = seqDiff(s.seq, snd.sndNxt);
-    // Linux answers RSTs in window but not exact with a challenge ACK; an exact one aborts.
-    // A passive observer cannot see the challenge's outcome, so the whole window counts.
+    // Linux answers RSTs in window but not exact with a challenge ACK; an exact one aborts. The challenge ACK,
+    // when it shows, is a segment sent after the RST: rstNotTaken undoes the move then.
     return d >= -1 && d < window;
   }
 
-  private trackSequence(snd: Endpoint, s: Segment, out: SegmentOutcome): void {
+  /** A side taken to have received an RST sends again, later than it could have before the RST arrived: it never took it. */
+  private rstNotTaken(from: Side, s: Segment): void {
+    const snd = this.endpoint(from);
+    if (snd.state !== 'CLOSED') {
+      snd.stateBeforeRst = null;
+      return;
+    }
+    if (s.ts - snd.rstTs <= this.reactionTime(from)) return; // sent before the RST reached it
+    const before = snd.stateBeforeRst!;
+    snd.stateBeforeRst = null;
+    this.move(from, before, 'sent after an RST: did not take it', s.ts, s.frame, true);
+  }
+
+  private trackSequence(from: Side, snd: Endpoint, s: Segment, out: SegmentOutcome): void {
     const span = s.len + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);
     const end = seqAdd(s.seq, span);
-    if (s.len > 0 && (!snd.hasSndNxt || seqDiff(end, snd.sndNxt) > 0)) snd.lastNewDataTs = s.ts;
+    const fresh = !snd.hasSndNxt || seqDiff(end, snd.sndNxt) > 0;
+    if (s.len > 0 && fresh) snd.lastNewDataTs = s.ts;
     if (!snd.hasSndNxt) {
       snd.sndNxt = end;
       snd.hasSndNxt = true;
-    } else if (s.len > 0) {
+    } else {
+      const below = seqDiff(s.seq, snd.sndNxt);
       // A keepalive or zero-window probe sends at most one byte at sndNxt - 1: not data.
-      // A segment that begins below sndNxt re-sends bytes, whether or not it also carries new ones.
-      const probe = s.len <= 1 && seqDiff(s.seq, snd.sndNxt) === -1;
-      if (!probe && seqDiff(s.seq, snd.sndNxt) < 0 && !(s.flags & SYN)) {
+      const probe = below === -1 && s.len <= 1;
+      if (probe && !(s.flags & (SYN | FIN))) snd.probesUnanswered++;
+      else if (!probe && s.len > 0 && below < 0 && !(s.flags & SYN)) {
+        // A segment that begins below sndNxt re-sends bytes, whether or not it also carries new ones.
         snd.dataRetransmits++;
         out.retransmission = true;
+        // The first retransmission comes a timeout after the newest data, at the latest.
+        this.noteRetransmission(snd, Retransmitted.Data, s.ts, snd.rtxCount > 0 ? snd.rtxLastTs : snd.lastNewDataTs);
       }
+      if (fresh) snd.sndNxt = end;
     }
-    if (snd.hasSndNxt && seqDiff(end, snd.sndNxt) > 0) snd.sndNxt = end;
     if (s.len > 0) {
       snd.sentData = true;
       snd.payloadBytes += s.len;
+      // Bytes past a FIN we inferred: the byte acknowledged was data after all.
+      if (snd.finInferred && seqDiff(end, seqAdd(snd.finSeq, 1)) > 0) this.unsendFin(from, s);
     }
   }
 
@@ -281,14 +439,11 @@ export class ConnectionMachine {
   private onAck(from: Side, to: Side, s: Segment): void {
     const snd = this.endpoint(from);
     const rcv = this.endpoint(to);
-    // Bytes acknowledged beyond what the peer was seen sending: the capture missed them (one direction not
+    // What the peer acknowledges beyond what it was seen sending happened: the capture missed it (one direction not
     // captured, or packets dropped by the capture). Believed only within our receive window: no forged jump.
     if (rcv.hasSndNxt && !(s.flags & SYN)) {
       const gap = seqDiff(s.ack, rcv.sndNxt);
-      if (gap > 0 && gap <= Math.max(snd.window * 2 ** snd.wscale, 65535)) {
-        rcv.missedBytes += gap;
-        rcv.sndNxt = s.ack;
-      }
+      if (gap > 0 && gap <= Math.max(snd.window * 2 ** snd.wscale, 65535)) this.acknowledgedUnseen(to, gap, s);
     }
     const acksPeerSyn = rcv.hasIsn && seqGe(s.ack, seqAdd(rcv.isn, 1)) && !(s.flags & SYN);
     // Our ACK of the peer's SYN-ACK proves our move to ESTABLISHED on it.
@@ -298,62 +453,147 @@ export class ConnectionMachine {
     }
     // The handshake's last ACK reaches the SYN_RECV side, unless that side showed it drops them.
     if (rcv.state === 'SYN_RECV' && acksPeerSyn) {
+      if (!this.handshakeAcked && from === 'client' && this.synTs >= 0 && this.synAckTs >= 0) {
+        this.serverRoundTrip = Math.max(0, this.synAckTs - this.synTs);
+        this.clientRoundTrip = Math.max(0, s.ts - this.synAckTs);
+        this.cleanHandshake = snd.synRetransmits === 0 && rcv.synRetransmits === 0;
+      }
       this.handshakeAcked = true;
       if (rcv.handshakeAckDrops === 0) this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
     }
-    // Our FIN acknowledged by the peer.
-    // Once a retransmission proved that ACKs of our FIN are lost on the way, a later one on the wire proves nothing.
-    if (rcv.sentFin && !rcv.finAcked && !rcv.finAckLost && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
-      rcv.finAcked = true;
-      switch (rcv.state) {
-        case 'FIN_WAIT1': // ACK of our FIN: wait for the peer's
-          this.move(to, 'FIN_WAIT2', 'received ACK of FIN', s.ts, s.frame);
-          break;
-        case 'CLOSING': // simultaneous close completes
-          this.move(to, 'TIME_WAIT', 'received ACK of FIN', s.ts, s.frame);
-          break;
-        case 'LAST_ACK': // passive close completes
-          this.move(to, 'CLOSED', 'received ACK of FIN', s.ts, s.frame);
-          break;
-        case 'SYN_SENT':
-        case 'SYN_RECV':
-        case 'ESTABLISHED':
-        case 'FIN_WAIT2':
-        case 'TIME_WAIT':
-        case 'CLOSE_WAIT':
-        case 'CLOSED':
-        case 'UNKNOWN':
-          break; // the ACK came before or after the wait for it: nothing moves
-        default:
-          assertNever(rcv.state);
+    // Our FIN acknowledged by the peer. Once a retransmission proved that an ACK of it was lost on the way, a later one
+    // counts once our silence shows it arrived.
+    if (rcv.sentFin && !rcv.finAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
+      if (!rcv.finAckLost) this.finAcknowledged(to, 'received ACK of FIN', s.ts, s.frame, false);
+      else if (rcv.pendingAckTs < 0) {
+        rcv.pendingAckTs = s.ts;
+        rcv.pendingAckFrame = s.frame;
+        rcv.silenceProvesAck = true;
+        this.setDue(rcv, stoppedBy(rcv.rtxLastTs, Math.max(1, rcv.rtxCount), rcv.rtxInterval));
       }
+    }
+    // All we sent acknowledged: a retransmission series is over.
+    if (rcv.rtxCount !== 0 && seqGe(s.ack, rcv.sndNxt)) {
+      rcv.rtxCount = 0;
+      if (!rcv.silenceProvesAck && rcv.silenceDue !== Infinity) this.setDue(rcv, Infinity);
     }
     // The sender acknowledges the peer's FIN: proof that the FIN arrived.
     if (rcv.sentFin && !snd.peerFinAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
       snd.peerFinAcked = true;
-      this.receiveFin(from, s);
+      this.receiveFin(from, s.ts, s.frame, 'received FIN', false);
+    }
+  }
+
+  /**
+   * The peer acknowledged `gap` sequence numbers of `side` that the capture
+   * never saw. One past the last byte, from a side that sent no FIN, is its
+   * FIN; more is data: counted in missedBytes, progress, and proof that the
+   * side was open.
+   */
+  private acknowledgedUnseen(side: Side, gap: number, s: Segment): void {
+    const e = this.endpoint(side);
+    e.missedSegments++;
+    if (gap === 1 && !e.sentFin) {
+      e.finInferred = true;
+      e.lastFinTs = s.ts;
+      e.sndNxt = seqAdd(e.sndNxt, 1);
+      // The peer's FIN, sent before, is taken to have reached us first: our FIN acknowledged it, as FINs do.
+      const peer = this.endpoint(other(side));
+      if (peer.sentFin && !e.peerFinAcked) {
+        e.peerFinAcked = true;
+        this.receiveFin(side, s.ts, s.frame, 'received FIN: acknowledged, ACK uncaptured', true);
+      }
+      this.sendFin(side, seqAdd(e.sndNxt, -1), peer.sentFin ? seqAdd(peer.finSeq, 1) : -1, s.ts, s.frame, 'sent FIN: uncaptured, acknowledged by the peer', true);
+      return;
+    }
+    e.missedBytes += gap;
+    e.sndNxt = s.ack;
+    e.lastNewDataTs = s.ts;
+    if (e.state === 'UNKNOWN' || isOpening(e.state)) this.move(side, 'ESTABLISHED', 'sent data: uncaptured, acknowledged by the peer', s.ts, s.frame, true);
+  }
+
+  /** The FIN we inferred was a data byte: `side` sent data past it. Both sides go back to where they would be without it. */
+  private unsendFin(side: Side, s: Segment): void {
+    const e = this.endpoint(side);
+    const peerSide = other(side);
+    const peer = this.endpoint(peerSide);
+    const cause: Cause = 'sent data after an inferred FIN: it was data';
+    e.finInferred = false;
+    e.sentFin = false;
+    e.finSeq = -1;
+    e.finAcked = false;
+    e.finAckLost = false;
+    e.pendingAckTs = -1;
+    e.silenceProvesAck = false;
+    this.setDue(e, Infinity);
+    e.missedBytes += 1;
+    if (this.firstFinBy === side) this.firstFinBy = peer.sentFin ? peerSide : null;
+    this.bothFinCrossed = false;
+    this.move(side, WITHOUT_OWN_FIN[e.state], cause, s.ts, s.frame, true);
+    if (peer.peerFinAcked) {
+      peer.peerFinAcked = false;
+      this.move(peerSide, WITHOUT_PEER_FIN[peer.state], cause, s.ts, s.frame, true);
+    }
+  }
+
+  /** `side`'s FIN is acknowledged and it knows it: the wait for that ACK ends. */
+  private finAcknowledged(side: Side, cause: Cause, ts: number, frame: number, inferred: boolean): void {
+    const e = this.endpoint(side);
+    e.finAcked = true;
+    e.finAckedTs = ts;
+    e.finAckLost = false;
+    e.pendingAckTs = -1;
+    e.silenceProvesAck = false;
+    e.rtxCount = 0;
+    this.setDue(e, Infinity);
+    const state = e.state;
+    switch (state) {
+      case 'FIN_WAIT1': // ACK of our FIN: wait for the peer's
+        this.move(side, 'FIN_WAIT2', cause, ts, frame, inferred);
+        break;
+      case 'CLOSING': // simultaneous close completes
+        this.move(side, 'TIME_WAIT', cause, ts, frame, inferred);
+        break;
+      case 'LAST_ACK': // passive close completes
+        this.move(side, 'CLOSED', cause, ts, frame, inferred);
+        break;
+      case 'SYN_SENT':
+      case 'SYN_RECV':
+      case 'ESTABLISHED':
+      case 'FIN_WAIT2':
+      case 'TIME_WAIT':
+      case 'CLOSE_WAIT':
+      case 'CLOSED':
+      case 'UNKNOWN':
+        break; // the ACK came before or after the wait for it: nothing moves
+      default:
+        assertNever(state);
     }
   }
 
   /** The side `side` has received (and acknowledged) its peer's FIN. */
-  private receiveFin(side: Side, s: Segment): void {
+  private receiveFin(side: Side, ts: number, frame: number, cause: Cause, inferred: boolean): void {
     const e = this.endpoint(side);
     const state = e.state;
     switch (state) {
       case 'ESTABLISHED': // passive close begins
       case 'SYN_RECV':
       case 'UNKNOWN':
-        this.move(side, 'CLOSE_WAIT', 'received FIN', s.ts, s.frame);
+        this.move(side, 'CLOSE_WAIT', cause, ts, frame, inferred);
         break;
-      case 'FIN_WAIT1': // both FINs crossed, or FIN and ACK of ours together
-        if (e.finAcked) this.move(side, 'TIME_WAIT', 'received FIN', s.ts, s.frame);
+      case 'FIN_WAIT1': {
+        // Whoever takes the peer's FIN takes the ACK it carried: if that covered our FIN, both arrived together.
+        const peer = this.endpoint(other(side));
+        if (!e.finAcked && peer.finCarriedAck >= 0 && seqGe(peer.finCarriedAck, seqAdd(e.finSeq, 1))) this.finAcknowledged(side, 'received ACK of FIN', ts, frame, inferred);
+        if (e.finAcked) this.move(side, 'TIME_WAIT', cause, ts, frame, inferred);
         else {
-          this.bothFinCrossed = true;
-          this.move(side, 'CLOSING', 'received FIN', s.ts, s.frame);
+          this.bothFinCrossed = true; // both FINs crossed
+          this.move(side, 'CLOSING', cause, ts, frame, inferred);
         }
         break;
+      }
       case 'FIN_WAIT2': // active close completes
-        this.move(side, 'TIME_WAIT', 'received FIN', s.ts, s.frame);
+        this.move(side, 'TIME_WAIT', cause, ts, frame, inferred);
         break;
       case 'SYN_SENT':
       case 'CLOSE_WAIT':
@@ -371,34 +611,52 @@ export class ConnectionMachine {
     const snd = this.endpoint(from);
     const finSeq = seqAdd(s.seq, s.len);
     if (snd.sentFin) {
-      if (finSeq === snd.finSeq || seqLe(finSeq, snd.finSeq)) {
+      if (seqLe(finSeq, snd.finSeq)) {
         snd.finRetransmits++;
         out.retransmission = true;
-        // A FIN sent again after we saw its ACK: that ACK never reached this side.
-        if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT')) {
+        this.noteRetransmission(snd, Retransmitted.Fin, s.ts, snd.lastFinTs);
+        snd.lastFinTs = s.ts;
+        // A FIN sent again after we saw its ACK, later than the ACK could have reached us: that ACK never did.
+        if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT') && s.ts - snd.finAckedTs > this.reactionTime(from)) {
           snd.finAcked = false;
           snd.finAckLost = true;
           const back: TcpState = snd.state === 'CLOSED' ? 'LAST_ACK' : snd.state === 'FIN_WAIT2' ? 'FIN_WAIT1' : 'CLOSING';
           this.move(from, back, 'retransmitted FIN: final ACK lost', s.ts, s.frame, true);
         }
+        return;
       }
-      return;
+      if (!snd.finInferred) return; // a FIN past our FIN: noise
+      this.unsendFin(from, s); // a FIN past the one we inferred: that one was a data byte
     }
-    snd.sentFin = true;
-    snd.finSeq = finSeq;
-    if (this.firstFinBy === null) this.firstFinBy = from;
-    const state = snd.state;
+    snd.lastFinTs = s.ts;
+    this.sendFin(from, finSeq, s.flags & ACK ? s.ack : -1, s.ts, s.frame, 'sent FIN', false);
+    // Unacknowledged, our FIN would be sent again: if it never is, its ACK arrived where the capture did not see it.
+    if (!snd.finAcked && snd.rtxCount === 0) {
+      snd.silenceProvesAck = true;
+      snd.pendingAckTs = -1;
+      this.setDue(snd, s.ts + Math.max(1, 4 * (Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip))) * 1.25);
+    }
+  }
+
+  /** `side` sends its FIN at `finSeq`, carrying `carriedAck` (-1: none). */
+  private sendFin(side: Side, finSeq: number, carriedAck: number, ts: number, frame: number, cause: Cause, inferred: boolean): void {
+    const e = this.endpoint(side);
+    e.sentFin = true;
+    e.finSeq = finSeq;
+    e.finCarriedAck = carriedAck;
+    if (this.firstFinBy === null) this.firstFinBy = side;
+    const state = e.state;
     switch (state) {
       case 'ESTABLISHED': // active close
       case 'SYN_RECV':
       case 'UNKNOWN':
-        this.move(from, snd.peerFinAcked ? 'LAST_ACK' : 'FIN_WAIT1', 'sent FIN', s.ts, s.frame);
+        this.move(side, e.peerFinAcked ? 'LAST_ACK' : 'FIN_WAIT1', cause, ts, frame, inferred);
         break;
       case 'CLOSE_WAIT': // passive close: our FIN after the peer's
-        this.move(from, 'LAST_ACK', 'sent FIN', s.ts, s.frame);
+        this.move(side, 'LAST_ACK', cause, ts, frame, inferred);
         break;
       case 'SYN_SENT': // closing before the handshake ends: Linux just closes
-        this.move(from, 'FIN_WAIT1', 'sent FIN', s.ts, s.frame);
+        this.move(side, 'FIN_WAIT1', cause, ts, frame, inferred);
         break;
       case 'FIN_WAIT1':
       case 'FIN_WAIT2':
@@ -430,12 +688,74 @@ export class ConnectionMachine {
     }
   }
 
-  /** Capture time reached `now`: TIME_WAIT that has run its length ends. */
-  ageTimeWait(now: number, timeWait: number): void {
+  /** `e` sent `kind` again at `ts`, its previous transmission at `previous` (-1: unknown): the series goes on, and its silence will prove it stopped. */
+  private noteRetransmission(e: Endpoint, kind: Retransmitted, ts: number, previous: number): void {
+    e.rtxInterval = previous >= 0 && previous < ts ? ts - previous : RTO_MIN;
+    e.rtxKind = kind;
+    e.rtxCount++;
+    e.rtxLastTs = ts;
+    // Whatever ACK we awaited did not arrive: we send again.
+    e.pendingAckTs = -1;
+    e.silenceProvesAck = false;
+    this.setDue(e, GAVE_UP[kind] !== undefined ? stoppedBy(ts, e.rtxCount, e.rtxInterval) : Infinity);
+  }
+
+  private setDue(e: Endpoint, due: number): void {
+    e.silenceDue = due;
+    this.nextDue = Math.min(this.client.silenceDue, this.server.silenceDue);
+  }
+
+  /**
+   * Capture time reached `now` (with a segment from `speaker`, whose flags
+   * are `flags`; null: nothing): each side whose silence since its last
+   * retransmission lasted past its due time proves what it was waiting on, in
+   * time order. The speaker's own silence ended with its segment: it did not
+   * give up, and only a FIN from it undoes the ACK it awaited.
+   */
+  private proveBySilence(now: number, speaker: Side | null, flags: number): void {
+    const first: Side = this.server.silenceDue < this.client.silenceDue ? 'server' : 'client';
     for (let i = 0; i < 2; i++) {
-      const side: Side = i === 0 ? 'client' : 'server';
+      const side = i === 0 ? first : other(first);
       const e = this.endpoint(side);
-      if (e.state === 'TIME_WAIT' && now >= e.since + timeWait) this.move(side, 'CLOSED', 'TIME_WAIT expired', e.since + timeWait, undefined, true);
+      if (e.silenceDue > now) continue;
+      const awaitedAck = e.silenceProvesAck;
+      if (side !== speaker || (awaitedAck && !(flags & FIN))) {
+        if (awaitedAck) this.ackArrived(side);
+        else this.giveUp(side);
+      }
+      this.setDue(e, Infinity);
     }
+  }
+
+  /**
+   * `side` never sent its FIN again: the ACK it awaited arrived, the one
+   * seen after its last retransmission, or one the capture missed (and with
+   * that ACK, the peer took the FIN).
+   */
+  private ackArrived(side: Side): void {
+    const e = this.endpoint(side);
+    if (!e.sentFin || e.finAcked || isOver(e.state)) return;
+    const seen = e.pendingAckTs >= 0;
+    const ts = seen ? e.pendingAckTs : e.lastFinTs + Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip);
+    const frame = seen ? e.pendingAckFrame : 0;
+    this.finAcknowledged(side, seen ? 'received ACK of FIN: FIN not sent again' : 'received ACK of FIN: uncaptured, FIN not sent again', ts, frame, true);
+    const peerSide = other(side);
+    const peer = this.endpoint(peerSide);
+    if (!peer.peerFinAcked) {
+      peer.peerFinAcked = true;
+      this.receiveFin(peerSide, ts, frame, 'received FIN: acknowledged, ACK uncaptured', true);
+    }
+  }
+
+  /** `side` stopped retransmitting with no answer: its kernel gave up, and the socket is gone. */
+  private giveUp(side: Side): void {
+    const e = this.endpoint(side);
+    const cause = GAVE_UP[e.rtxKind];
+    // Only a backoff series counts (a quicker resend is a tail-loss probe or a quirk), and data or a FIN only toward a
+    // peer the capture saw: without its direction the capture lacks the ACKs.
+    if (cause === undefined || isOver(e.state) || e.rtxInterval < 0.9 * RTO_MIN) return;
+    if (e.rtxKind !== Retransmitted.Syn && this.endpoint(other(side)).sentPackets === 0) return;
+    this.move(side, 'CLOSED', cause, gaveUpAt(e.rtxLastTs, e.rtxCount, e.rtxInterval), undefined, true);
+    e.rtxCount = 0;
   }
 }

@@ -19,24 +19,20 @@ export function assertNever(x: never): never {
   throw new Error(`unexpected value ${String(x)}`);
 }
 
-/** A named group of states, with a test for membership that costs one property load. */
-function stateSet<S extends TcpState>(states: readonly S[]): (state: TcpState) => state is S {
-  const member = Object.fromEntries(TCP_STATES.map((s) => [s, (states as readonly TcpState[]).includes(s)])) as Record<TcpState, boolean>;
-  return (state: TcpState): state is S => member[state];
-}
-
 /** The handshake's states: such a side sends nothing but SYNs and SYN-ACKs. */
 export const OPENING_STATES = ['SYN_SENT', 'SYN_RECV'] as const;
-export const isOpening = stateSet(OPENING_STATES);
+export type OpeningState = (typeof OPENING_STATES)[number];
+export const isOpening = (s: TcpState): s is OpeningState => s === 'SYN_SENT' || s === 'SYN_RECV';
 
 /** A side that is done: nothing more can happen to it but a timer or a new connection. */
 export const OVER_STATES = ['TIME_WAIT', 'CLOSED'] as const;
-export const isOver = stateSet(OVER_STATES);
+export type OverState = (typeof OVER_STATES)[number];
+export const isOver = (s: TcpState): s is OverState => s === 'TIME_WAIT' || s === 'CLOSED';
 
 /** Waits on the peer during a close, judged stuck when they last too long without progress. */
 export const CLOSE_WAITS = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK'] as const;
 export type CloseWait = (typeof CLOSE_WAITS)[number];
-export const isCloseWait = stateSet(CLOSE_WAITS);
+export const isCloseWait = (s: TcpState): s is CloseWait => s === 'FIN_WAIT1' || s === 'FIN_WAIT2' || s === 'CLOSE_WAIT' || s === 'LAST_ACK';
 
 /**
  * Other spellings of the same states, as people copy them from other tools:

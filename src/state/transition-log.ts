@@ -11,13 +11,13 @@
 import type { Side, Transition } from '../records.js';
 import { TCP_STATES, type TcpState } from './states.js';
 
-/** Why a state changed: a closed list, so a transition's cause fits in five bits. */
+/** Why a state changed: a closed list, so a transition's cause fits in five bits (32 at most: widen the code before adding more). */
 export const CAUSES = [
   'sent SYN',
   'received SYN',
   'sent SYN-ACK',
   'received SYN-ACK',
-  'retransmitted SYN-ACK: handshake ACK dropped',
+  'retransmitted SYN-ACK: handshake ACK lost or dropped',
   'received ACK of SYN',
   'sent FIN',
   'received FIN',
@@ -28,6 +28,21 @@ export const CAUSES = [
   'seen sending on an open connection',
   'TIME_WAIT expired',
   'TIME_WAIT ended by a new SYN',
+  'sent SYN-ACK: uncaptured, acknowledged by the peer',
+  'received SYN-ACK: uncaptured, acknowledged',
+  'sent FIN: uncaptured, acknowledged by the peer',
+  'sent data: uncaptured, acknowledged by the peer',
+  'retransmitted SYN: SYN-ACK not received',
+  'received ACK of FIN: FIN not sent again',
+  'received ACK of FIN: uncaptured, FIN not sent again',
+  'received FIN: acknowledged, ACK uncaptured',
+  'gave up retransmitting SYN',
+  'gave up retransmitting SYN-ACK',
+  'gave up retransmitting data',
+  'gave up retransmitting FIN',
+  'sent RST after unanswered keepalive probes',
+  'sent after an RST: did not take it',
+  'sent data after an inferred FIN: it was data',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 

@@ -10,8 +10,11 @@ export function zeekConnState(m: ConnectionMachine): string {
   const r = m.server;
   const origSyn = o.sentSyn;
   const respSynAck = r.sentSynAck;
+  // Zeek names what it saw: a FIN inferred from its ACK is none.
+  const origFin = o.sentFin && !o.finInferred;
+  const respFin = r.sentFin && !r.finInferred;
   // Both sides closed with FIN: Zeek's endpoints are both CLOSED, whatever came before or after (a late RST, a missed SYN).
-  if (o.sentFin && r.sentFin) return 'SF';
+  if (origFin && respFin) return 'SF';
   if (o.sentRst && (!r.sentRst || m.rstBy === 'client')) {
     if (origSyn && !respSynAck) return 'RSTOS0';
     if (!origSyn && !respSynAck && !r.sentPackets) return 'OTH';
@@ -23,13 +26,13 @@ export function zeekConnState(m: ConnectionMachine): string {
     return origSyn ? 'RSTR' : 'OTH';
   }
   if (!origSyn) {
-    if (respSynAck && r.sentFin) return 'SHR';
+    if (respSynAck && respFin) return 'SHR';
     return 'OTH';
   }
-  if (r.sentPackets === 0) return o.sentFin ? 'SH' : 'S0';
+  if (r.sentPackets === 0) return origFin ? 'SH' : 'S0';
   if (!respSynAck) return 'OTH';
-  if (o.sentFin) return 'S2';
-  if (r.sentFin) return 'S3';
+  if (origFin) return 'S2';
+  if (respFin) return 'S3';
   return 'S1';
 }
 
