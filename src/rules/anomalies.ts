@@ -119,8 +119,17 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
           `the client's handshake ACK was on the wire, yet the server sent its SYN-ACK ${s.handshakeAckDrops} more time(s): it did not take the ACK (accept queue full, or the ACK lost before it)`,
           log.frame(back));
         a.ack_dropped = true;
-      } else if (!j.oneSided && s.state === 'SYN_RECV' && !m.handshakeAcked && m.rstBy === null && (s.synRetransmits > 0 || j.endTs - s.since - j.unseen(s.since, j.endTs) >= j.stuckAfter)) {
-        addAnomaly(list, 'half_open', 'server', s.since, j.endTs, `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
+        return;
+      }
+      if (j.oneSided || m.handshakeAcked || m.rstBy !== null) return;
+      // A listener that sent no SYN-ACK again kept no request (a SYN cookie): the ACK never came, and it waited a second.
+      const exit = exitIndex(log, 'server', 'SYN_RECV', 0);
+      const noRequest = exit >= 0 && codeCause(log.code(exit)) === 'sent no SYN-ACK again: kept no request (SYN cookie)';
+      if (s.state !== 'SYN_RECV' && !noRequest) return;
+      const since = noRequest ? log.ts(enteredIndex(log, 'server', 'SYN_RECV')) : s.since;
+      if (noRequest || s.synRetransmits > 0 || j.endTs - since - j.unseen(since, j.endTs) >= j.stuckAfter) {
+        addAnomaly(list, 'half_open', 'server', since, noRequest ? log.ts(exit) : j.endTs,
+          noRequest ? 'SYN-ACK sent once, handshake ACK never came: no SYN-ACK again, so a SYN cookie that kept no request' : `SYN-ACK sent ${s.synRetransmits + 1} time(s), handshake ACK never came`);
       }
     },
   },
@@ -149,8 +158,8 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
         if (until - quietSince - j.unseen(quietSince, until) < j.stuckAfter) continue;
         const quiet = quietSince > since ? `, the last ${(until - quietSince).toFixed(1)} s without data` : '';
         // An orphaned FIN_WAIT2 (its application closed the socket) is reaped silently; a shutdown() half-close is not.
-        const reaped = state === 'FIN_WAIT2' && until - since >= TCP_FIN_TIMEOUT
-          ? `; if its application closed the socket, the kernel may already have reaped it (tcp_fin_timeout, ${TCP_FIN_TIMEOUT} s by default): the wire looks the same as a shutdown() half-close`
+        const reaped = state === 'FIN_WAIT2'
+          ? `; if its application closed the socket, the kernel ${until - since >= TCP_FIN_TIMEOUT ? 'may already have reaped it' : 'reaps it'} after tcp_fin_timeout (${TCP_FIN_TIMEOUT} s by default, less where lowered): the wire looks the same as a shutdown() half-close`
           : '';
         addAnomaly(list, STUCK_CODE[state], side, quietSince, until, `${state} for ${(until - since).toFixed(1)} s${quiet}${left ? '' : ' (still at end of capture)'}${reaped}`, log.frame(i) || undefined);
       }
@@ -201,6 +210,15 @@ export function judgeAnomalies(c: ConnectionFacts, j: Judgement, list: Anomaly[]
 }
 
 const sideOf = (c: ConnectionFacts, side: Side): SideFacts => (side === 'client' ? c.machine.client : c.machine.server);
+
+/** The log index of `side`'s first move into `state` (-1: never). */
+function enteredIndex(log: TransitionLogView, side: Side, state: TcpState): number {
+  for (let j = 0; j < log.length; j++) {
+    const code = log.code(j);
+    if (codeSide(code) === side && codeTo(code) === state) return j;
+  }
+  return -1;
+}
 
 /** The log index of `side`'s first move out of `state` at or after index `from` (-1: it never left). */
 function exitIndex(log: TransitionLogView, side: Side, state: TcpState, from: number): number {

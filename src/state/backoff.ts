@@ -10,6 +10,8 @@
 
 export const RTO_MIN = 0.2;
 export const RTO_MAX = 120;
+/** A listener sends its SYN-ACK again after 1 s (TCP_TIMEOUT_INIT) unless the handshake's ACK came. */
+export const SYNACK_TIMEOUT = 1;
 
 /** What a series retransmits; each gives its own reason when the sender gives up. */
 export const enum Retransmitted {
@@ -33,6 +35,16 @@ export function nextInterval(count: number, last: number): number {
 /** When a sender that retransmitted for the `count`-th time at `at`, `last` after the time before, has certainly stopped. */
 export function stoppedBy(at: number, count: number, last: number): number {
   return at + nextInterval(count, last) * 1.25 + 0.02;
+}
+
+/** What a side's silence past its due time proves. */
+export const enum Silence {
+  /** It stopped retransmitting with no answer: it gave up. */
+  GaveUp = 0,
+  /** It never sent its FIN again: the ACK of it arrived. */
+  AckArrived = 1,
+  /** A listener never sent its SYN-ACK again: it kept no request (a SYN cookie). */
+  NoRequest = 2,
 }
 
 /** When the timer that found the series exhausted fired: the end of the next interval. */

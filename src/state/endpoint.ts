@@ -2,7 +2,7 @@
  * What a passive observer knows of one endpoint: its state, its sequence
  * space as seen on the wire, and counters for the anomalies it can show.
  */
-import { Retransmitted } from './backoff.js';
+import { Retransmitted, Silence } from './backoff.js';
 import type { TcpState } from './states.js';
 
 export class Endpoint {
@@ -26,8 +26,17 @@ export class Endpoint {
   /** When we last sent a SYN (or SYN-ACK) and a FIN (-1: never): the previous transmission of a retransmitted one. */
   lastSynTs = -1;
   lastFinTs = -1;
-  /** We retransmitted our FIN after its ACK was seen: that ACK never reached us, and a later one counts only once our silence proves it arrived. */
-  finAckLost = false;
+  /**
+   * ACKs of our FIN proved lost: each time we sent the FIN again after one was
+   * seen. Past one, the loss is taken to persist, and a later ACK counts only
+   * once our silence proves it arrived.
+   */
+  finAckLosses = 0;
+  /** When and in which frame we first sent our FIN. */
+  finTs = -1;
+  finFrame = 0;
+  /** A SYN sent again after a SYN-ACK proved that SYN-ACK lost: later ones move us only once our ACK proves them. */
+  synAckLost = false;
   /** Our FIN was not captured: the peer's ACK of one sequence number past our last byte proved it. */
   finInferred = false;
   /** The ACK number our FIN segment carried (-1: it carried none): whoever takes our FIN takes that ACK too. */
@@ -72,17 +81,22 @@ export class Endpoint {
   /**
    * Something our silence will prove, once the capture has run past
    * `silenceDue` with nothing from us (Infinity: nothing): that we gave up
-   * the series (CLOSED), or (`silenceProvesAck`) that our FIN was
-   * acknowledged, by the ACK seen at `pendingAckTs` (frame `pendingAckFrame`)
-   * or by one the capture missed (-1).
+   * the series (CLOSED), that our FIN was acknowledged, by the ACK seen at
+   * `pendingAckTs` (frame `pendingAckFrame`) or by one the capture missed
+   * (-1), or that a listener kept no request: `silenceProves` says which.
    */
   silenceDue = Infinity;
-  silenceProvesAck = false;
+  silenceProves: Silence = Silence.GaveUp;
   pendingAckTs = -1;
   pendingAckFrame = 0;
-  /** State before an RST we are taken to have received at rstTs (null: none): a later segment of ours proves it never took. */
-  stateBeforeRst: TcpState | null = null;
-  rstTs = -1;
+  /**
+   * The state before we were taken for CLOSED at closedTs without a packet of
+   * ours (an RST we received, or our silence; null: none): a later segment of
+   * ours proves otherwise. `closedByRst` says which.
+   */
+  stateBeforeClose: TcpState | null = null;
+  closedTs = -1;
+  closedByRst = false;
 
   zeroWindowSince = -1;
   zeroWindowFrame = 0;
@@ -110,7 +124,10 @@ export class Endpoint {
     this.finAckedTs = -1;
     this.lastSynTs = -1;
     this.lastFinTs = -1;
-    this.finAckLost = false;
+    this.finAckLosses = 0;
+    this.finTs = -1;
+    this.finFrame = 0;
+    this.synAckLost = false;
     this.finInferred = false;
     this.finCarriedAck = -1;
     this.peerFinAcked = false;
@@ -136,11 +153,12 @@ export class Endpoint {
     this.rtxInterval = 0;
     this.probesUnanswered = 0;
     this.silenceDue = Infinity;
-    this.silenceProvesAck = false;
+    this.silenceProves = Silence.GaveUp;
     this.pendingAckTs = -1;
     this.pendingAckFrame = 0;
-    this.stateBeforeRst = null;
-    this.rstTs = -1;
+    this.stateBeforeClose = null;
+    this.closedTs = -1;
+    this.closedByRst = false;
     this.zeroWindowSince = -1;
     this.zeroWindowFrame = 0;
     this.zeroWindowFirst = -1;

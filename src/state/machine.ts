@@ -22,9 +22,9 @@
  */
 import { ACK, FIN, RST, SYN } from '../decode/packet.js';
 import type { Side } from '../records.js';
-import { gaveUpAt, Retransmitted, RTO_MIN, stoppedBy } from './backoff.js';
+import { gaveUpAt, Retransmitted, RTO_MIN, Silence, stoppedBy, SYNACK_TIMEOUT } from './backoff.js';
 import { Endpoint } from './endpoint.js';
-import { seqAdd, seqDiff, seqGe, seqLe } from './seq.js';
+import { seqAdd, seqDiff, seqGe, seqLe, seqLt } from './seq.js';
 import { assertNever, isOpening, isOver, type TcpState } from './states.js';
 import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
 import { classifyVantage, isNear, type Vantage } from './vantage.js';
@@ -199,7 +199,7 @@ export class ConnectionMachine {
    * that has run its length ends, in time order.
    */
   settle(now: number, timeWait: number): void {
-    if (this.nextDue <= now) this.proveBySilence(now, null, 0);
+    if (this.nextDue <= now) this.proveBySilence(now, null, null);
     for (let i = 0; i < 2; i++) {
       const side: Side = i === 0 ? 'client' : 'server';
       const e = this.endpoint(side);
@@ -228,18 +228,18 @@ export class ConnectionMachine {
     out.retransmission = false;
     out.rstAccepted = false;
     out.rejectedSyn = false;
-    if (this.nextDue <= s.ts) this.proveBySilence(s.ts, from, s.flags);
+    if (this.nextDue <= s.ts) this.proveBySilence(s.ts, from, s);
     snd.sentPackets++;
     if (snd.ttl === 0) snd.ttl = s.ttl;
     if (rcv.probesUnanswered !== 0) rcv.probesUnanswered = 0; // whatever the peer probed, this answers
     // Anything we send shows we did not give up (an ACK we await is proved or undone by our FINs alone).
-    if (!snd.silenceProvesAck && snd.silenceDue !== Infinity) this.setDue(snd, Infinity);
+    if (snd.silenceProves !== Silence.AckArrived && snd.silenceDue !== Infinity) this.setDue(snd, Infinity);
 
     if (s.flags & RST) {
       this.onRst(from, to, s, out);
       return;
     }
-    if (snd.stateBeforeRst !== null) this.rstNotTaken(from, s);
+    if (snd.stateBeforeClose !== null) this.notClosed(from, s);
     if (s.flags & SYN) this.onSyn(from, to, s, out);
     // A side of unknown state, or in SYN_SENT or SYN_RECV (which send nothing but SYNs and SYN-ACKs), sending anything but a
     // SYN has a full socket: the handshake reached it where the capture did not see it.
@@ -263,6 +263,11 @@ export class ConnectionMachine {
         this.move(to, 'SYN_RECV', 'sent SYN-ACK: uncaptured, acknowledged by the peer', s.ts, s.frame, true);
       }
       this.move(from, 'ESTABLISHED', 'received SYN-ACK: uncaptured, acknowledged', s.ts, s.frame);
+      return;
+    }
+    // Its ACK of a SYN-ACK that was seen, but not taken to have arrived: this proves it did.
+    if (snd.state === 'SYN_SENT' && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
+      this.move(from, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame);
       return;
     }
     this.move(from, 'ESTABLISHED', 'seen sending on an open connection', s.ts, s.frame, true);
@@ -290,9 +295,10 @@ export class ConnectionMachine {
       this.sawSynAck = true;
       if (from === 'server' && !this.handshakeAcked) this.synAckTs = s.ts;
       switch (snd.state) {
-        case 'CLOSED': // a listener answers a SYN
+        case 'CLOSED': // a listener answers a SYN; unless the handshake's ACK comes, it sends the SYN-ACK again
         case 'UNKNOWN':
           this.move(from, 'SYN_RECV', 'sent SYN-ACK', s.ts, s.frame);
+          if (!out.retransmission && this.sawSyn) this.awaitSilence(snd, Silence.NoRequest, s.ts + SYNACK_TIMEOUT * 1.25 + 0.02);
           break;
         case 'SYN_SENT': // simultaneous open: its SYN-ACK proves it received the peer's SYN in SYN_SENT
           this.move(from, 'SYN_RECV', 'received SYN', s.ts, s.frame);
@@ -318,11 +324,12 @@ export class ConnectionMachine {
       }
       // The SYN-ACK reaches a SYN_SENT peer whose SYN it acknowledges: inferred until the peer's ACK proves it arrived.
       // In a simultaneous open the peer is in SYN_RECV, and this SYN-ACK is the handshake's ACK for it.
-      if ((rcv.state === 'SYN_SENT' || rcv.state === 'SYN_RECV') && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1)) {
+      // A client that showed it lost a SYN-ACK moves on one only when its own ACK proves it.
+      if ((rcv.state === 'SYN_SENT' || rcv.state === 'SYN_RECV') && rcv.hasIsn && s.ack === seqAdd(rcv.isn, 1) && !(rcv.state === 'SYN_SENT' && rcv.synAckLost)) {
         if (rcv.state === 'SYN_RECV') this.handshakeAcked = true;
         this.move(to, 'ESTABLISHED', 'received SYN-ACK', s.ts, s.frame, true);
         rcv.unconfirmedEstablished = this.log.length - 1;
-        if (!rcv.silenceProvesAck) this.setDue(rcv, Infinity); // answered: its silence now proves nothing
+        if (rcv.silenceProves !== Silence.AckArrived) this.setDue(rcv, Infinity); // answered: its silence now proves nothing
       }
     } else {
       snd.sentSyn = true;
@@ -332,6 +339,7 @@ export class ConnectionMachine {
       // The SYN sent again after a SYN-ACK moved us: that SYN-ACK never arrived.
       else if (out.retransmission && snd.state === 'ESTABLISHED' && snd.unconfirmedEstablished >= 0 && s.ts - this.log.ts(snd.unconfirmedEstablished) > this.reactionTime(from)) {
         snd.unconfirmedEstablished = -1;
+        snd.synAckLost = true;
         this.move(from, 'SYN_SENT', 'retransmitted SYN: SYN-ACK not received', s.ts, s.frame, true);
       }
       // A SYN reaching a SYN_SENT peer (simultaneous open) moves it once its SYN-ACK proves the arrival.
@@ -362,14 +370,8 @@ export class ConnectionMachine {
     if (this.rstBy === null) this.rstBy = from;
     const probed = snd.probesUnanswered > 0;
     if (!isOver(snd.state)) this.move(from, 'CLOSED', probed ? 'sent RST after unanswered keepalive probes' : 'sent RST', s.ts, s.frame);
-    // A peer that answered none of our last probes or retransmissions does not hear us: this RST is taken to reach it
-    // only where the capture sits near it.
-    const unheard = probed || snd.rtxCount > 0;
-    if (rcv.state === 'CLOSED' || (unheard && !isNear(this.vantage, to))) return;
-    if (rcv.state !== 'SYN_SENT') {
-      rcv.stateBeforeRst = rcv.state;
-      rcv.rstTs = s.ts;
-    }
+    if (rcv.state === 'CLOSED') return;
+    if (rcv.state !== 'SYN_SENT') this.closedWithoutProof(rcv, s.ts, true);
     this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
   }
 
@@ -383,17 +385,29 @@ export class ConnectionMachine {
     return d >= -1 && d < window;
   }
 
-  /** A side taken to have received an RST sends again, later than it could have before the RST arrived: it never took it. */
-  private rstNotTaken(from: Side, s: Segment): void {
+  /** `e` is taken for CLOSED at `ts` with no packet of its own to prove it: remember where it was. */
+  private closedWithoutProof(e: Endpoint, ts: number, byRst: boolean): void {
+    e.stateBeforeClose = e.state;
+    e.closedTs = ts;
+    e.closedByRst = byRst;
+  }
+
+  /**
+   * A side taken for CLOSED without proof sends again, later than it could
+   * have before the RST reached it: it never took the RST (Linux answers one
+   * in the window but not exact with a challenge ACK), or its silence did
+   * not mean it closed.
+   */
+  private notClosed(from: Side, s: Segment): void {
     const snd = this.endpoint(from);
     if (snd.state !== 'CLOSED') {
-      snd.stateBeforeRst = null;
+      snd.stateBeforeClose = null;
       return;
     }
-    if (s.ts - snd.rstTs <= this.reactionTime(from)) return; // sent before the RST reached it
-    const before = snd.stateBeforeRst!;
-    snd.stateBeforeRst = null;
-    this.move(from, before, 'sent after an RST: did not take it', s.ts, s.frame, true);
+    if (s.ts - snd.closedTs <= this.reactionTime(from)) return; // sent before the RST reached it
+    const before = snd.stateBeforeClose!;
+    snd.stateBeforeClose = null;
+    this.move(from, before, snd.closedByRst ? 'sent after an RST: did not take it' : 'sent after its silence: had not closed', s.ts, s.frame, true);
   }
 
   private trackSequence(from: Side, snd: Endpoint, s: Segment, out: SegmentOutcome): void {
@@ -451,6 +465,12 @@ export class ConnectionMachine {
       this.log.confirm(snd.unconfirmedEstablished);
       snd.unconfirmedEstablished = -1;
     }
+    // A listener taken to have kept no request gets its SYN cookie back: the connection is made now.
+    if (rcv.state === 'CLOSED' && rcv.stateBeforeClose === 'SYN_RECV' && !rcv.closedByRst && acksPeerSyn) {
+      rcv.stateBeforeClose = null;
+      this.handshakeAcked = true;
+      this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
+    }
     // The handshake's last ACK reaches the SYN_RECV side, unless that side showed it drops them.
     if (rcv.state === 'SYN_RECV' && acksPeerSyn) {
       if (!this.handshakeAcked && from === 'client' && this.synTs >= 0 && this.synAckTs >= 0) {
@@ -459,23 +479,28 @@ export class ConnectionMachine {
         this.cleanHandshake = snd.synRetransmits === 0 && rcv.synRetransmits === 0;
       }
       this.handshakeAcked = true;
+      if (rcv.silenceProves === Silence.NoRequest) this.setDue(rcv, Infinity);
       if (rcv.handshakeAckDrops === 0) this.move(to, 'ESTABLISHED', 'received ACK of SYN', s.ts, s.frame);
+    }
+    // An ACK short of our FIN, sent after the FIN could have reached the peer: an ACK of it the capture missed is ruled out.
+    if (rcv.sentFin && !rcv.finAcked && rcv.pendingAckTs < 0 && rcv.silenceProves === Silence.AckArrived && rcv.silenceDue !== Infinity
+        && seqLt(s.ack, seqAdd(rcv.finSeq, 1)) && s.ts - rcv.lastFinTs > this.reactionTime(from)) {
+      this.setDue(rcv, Infinity);
     }
     // Our FIN acknowledged by the peer. Once a retransmission proved that an ACK of it was lost on the way, a later one
     // counts once our silence shows it arrived.
     if (rcv.sentFin && !rcv.finAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
-      if (!rcv.finAckLost) this.finAcknowledged(to, 'received ACK of FIN', s.ts, s.frame, false);
+      if (rcv.finAckLosses < 2) this.finAcknowledged(to, 'received ACK of FIN', s.ts, s.frame, false);
       else if (rcv.pendingAckTs < 0) {
         rcv.pendingAckTs = s.ts;
         rcv.pendingAckFrame = s.frame;
-        rcv.silenceProvesAck = true;
-        this.setDue(rcv, stoppedBy(rcv.rtxLastTs, Math.max(1, rcv.rtxCount), rcv.rtxInterval));
+        this.awaitSilence(rcv, Silence.AckArrived, stoppedBy(rcv.rtxLastTs, Math.max(1, rcv.rtxCount), rcv.rtxInterval));
       }
     }
     // All we sent acknowledged: a retransmission series is over.
     if (rcv.rtxCount !== 0 && seqGe(s.ack, rcv.sndNxt)) {
       rcv.rtxCount = 0;
-      if (!rcv.silenceProvesAck && rcv.silenceDue !== Infinity) this.setDue(rcv, Infinity);
+      if (rcv.silenceProves !== Silence.AckArrived && rcv.silenceDue !== Infinity) this.setDue(rcv, Infinity);
     }
     // The sender acknowledges the peer's FIN: proof that the FIN arrived.
     if (rcv.sentFin && !snd.peerFinAcked && seqGe(s.ack, seqAdd(rcv.finSeq, 1))) {
@@ -522,9 +547,8 @@ export class ConnectionMachine {
     e.sentFin = false;
     e.finSeq = -1;
     e.finAcked = false;
-    e.finAckLost = false;
+    e.finAckLosses = 0;
     e.pendingAckTs = -1;
-    e.silenceProvesAck = false;
     this.setDue(e, Infinity);
     e.missedBytes += 1;
     if (this.firstFinBy === side) this.firstFinBy = peer.sentFin ? peerSide : null;
@@ -541,9 +565,7 @@ export class ConnectionMachine {
     const e = this.endpoint(side);
     e.finAcked = true;
     e.finAckedTs = ts;
-    e.finAckLost = false;
     e.pendingAckTs = -1;
-    e.silenceProvesAck = false;
     e.rtxCount = 0;
     this.setDue(e, Infinity);
     const state = e.state;
@@ -619,9 +641,16 @@ export class ConnectionMachine {
         // A FIN sent again after we saw its ACK, later than the ACK could have reached us: that ACK never did.
         if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT') && s.ts - snd.finAckedTs > this.reactionTime(from)) {
           snd.finAcked = false;
-          snd.finAckLost = true;
+          snd.finAckLosses++;
           const back: TcpState = snd.state === 'CLOSED' ? 'LAST_ACK' : snd.state === 'FIN_WAIT2' ? 'FIN_WAIT1' : 'CLOSING';
           this.move(from, back, 'retransmitted FIN: final ACK lost', s.ts, s.frame, true);
+        }
+        // Sent again with no ACK seen: the FIN or its ACK was lost. Seen near the peer, the FIN arrived.
+        const to = other(from);
+        const rcv = this.endpoint(to);
+        if (snd.finRetransmits === 1 && snd.finTs >= 0 && !rcv.peerFinAcked && isNear(this.vantage, to)) {
+          rcv.peerFinAcked = true;
+          this.receiveFin(to, snd.finTs, snd.finFrame, 'received FIN: seen near it, its ACK lost', true);
         }
         return;
       }
@@ -629,12 +658,13 @@ export class ConnectionMachine {
       this.unsendFin(from, s); // a FIN past the one we inferred: that one was a data byte
     }
     snd.lastFinTs = s.ts;
+    snd.finTs = s.ts;
+    snd.finFrame = s.frame;
     this.sendFin(from, finSeq, s.flags & ACK ? s.ack : -1, s.ts, s.frame, 'sent FIN', false);
     // Unacknowledged, our FIN would be sent again: if it never is, its ACK arrived where the capture did not see it.
     if (!snd.finAcked && snd.rtxCount === 0) {
-      snd.silenceProvesAck = true;
       snd.pendingAckTs = -1;
-      this.setDue(snd, s.ts + Math.max(1, 4 * (Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip))) * 1.25);
+      this.awaitSilence(snd, Silence.AckArrived, s.ts + Math.max(1, 4 * (Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip))) * 1.25);
     }
   }
 
@@ -696,8 +726,13 @@ export class ConnectionMachine {
     e.rtxLastTs = ts;
     // Whatever ACK we awaited did not arrive: we send again.
     e.pendingAckTs = -1;
-    e.silenceProvesAck = false;
-    this.setDue(e, GAVE_UP[kind] !== undefined ? stoppedBy(ts, e.rtxCount, e.rtxInterval) : Infinity);
+    this.awaitSilence(e, Silence.GaveUp, GAVE_UP[kind] !== undefined ? stoppedBy(ts, e.rtxCount, e.rtxInterval) : Infinity);
+  }
+
+  /** From `due` on, `e`'s silence proves `what`. */
+  private awaitSilence(e: Endpoint, what: Silence, due: number): void {
+    e.silenceProves = what;
+    this.setDue(e, due);
   }
 
   private setDue(e: Endpoint, due: number): void {
@@ -706,22 +741,37 @@ export class ConnectionMachine {
   }
 
   /**
-   * Capture time reached `now` (with a segment from `speaker`, whose flags
-   * are `flags`; null: nothing): each side whose silence since its last
-   * retransmission lasted past its due time proves what it was waiting on, in
-   * time order. The speaker's own silence ended with its segment: it did not
-   * give up, and only a FIN from it undoes the ACK it awaited.
+   * Capture time reached `now` (with segment `s` from `speaker`; null:
+   * nothing): each side whose silence since its last retransmission lasted
+   * past its due time proves what it was waiting on, in time order. The
+   * speaker's own silence ended with its segment: it did not give up or drop
+   * its request, and only a FIN from it undoes the ACK it awaited. A peer's
+   * segment that does not acknowledge our FIN rules out an ACK of it the
+   * capture missed.
    */
-  private proveBySilence(now: number, speaker: Side | null, flags: number): void {
+  private proveBySilence(now: number, speaker: Side | null, s: Segment | null): void {
     const first: Side = this.server.silenceDue < this.client.silenceDue ? 'server' : 'client';
     for (let i = 0; i < 2; i++) {
       const side = i === 0 ? first : other(first);
       const e = this.endpoint(side);
       if (e.silenceDue > now) continue;
-      const awaitedAck = e.silenceProvesAck;
-      if (side !== speaker || (awaitedAck && !(flags & FIN))) {
-        if (awaitedAck) this.ackArrived(side);
-        else this.giveUp(side);
+      const what = e.silenceProves;
+      const flags = s === null ? 0 : s.flags;
+      const denied = s !== null && side !== speaker && what === Silence.AckArrived && e.pendingAckTs < 0 && (flags & ACK) !== 0 && seqLt(s.ack, seqAdd(e.finSeq, 1));
+      if (!denied && (side !== speaker || (what === Silence.AckArrived && !(flags & FIN)))) {
+        switch (what) {
+          case Silence.GaveUp:
+            this.giveUp(side);
+            break;
+          case Silence.AckArrived:
+            this.ackArrived(side);
+            break;
+          case Silence.NoRequest:
+            this.keptNoRequest(side);
+            break;
+          default:
+            assertNever(what);
+        }
       }
       this.setDue(e, Infinity);
     }
@@ -755,7 +805,18 @@ export class ConnectionMachine {
     // peer the capture saw: without its direction the capture lacks the ACKs.
     if (cause === undefined || isOver(e.state) || e.rtxInterval < 0.9 * RTO_MIN) return;
     if (e.rtxKind !== Retransmitted.Syn && this.endpoint(other(side)).sentPackets === 0) return;
-    this.move(side, 'CLOSED', cause, gaveUpAt(e.rtxLastTs, e.rtxCount, e.rtxInterval), undefined, true);
+    const at = gaveUpAt(e.rtxLastTs, e.rtxCount, e.rtxInterval);
+    this.closedWithoutProof(e, at, false);
+    this.move(side, 'CLOSED', cause, at, undefined, true);
     e.rtxCount = 0;
+  }
+
+  /** A listener that never sent its SYN-ACK again, the handshake's ACK unseen: it sent a SYN cookie and kept no request. */
+  private keptNoRequest(side: Side): void {
+    const e = this.endpoint(side);
+    if (e.state !== 'SYN_RECV' || e.handshakeAckDrops > 0) return;
+    const at = e.lastSynTs + SYNACK_TIMEOUT;
+    this.closedWithoutProof(e, at, false);
+    this.move(side, 'CLOSED', 'sent no SYN-ACK again: kept no request (SYN cookie)', at, undefined, true);
   }
 }

@@ -6,12 +6,12 @@
  *
  * Per transition: the time (rounded to the microsecond), the frame (0: none,
  * as for timers) and a code: side (bit 0), from (bits 1-4), to (bits 5-8),
- * cause (bits 9-13), inferred (bit 14).
+ * cause (bits 9-14), inferred (bit 15).
  */
 import type { Side, Transition } from '../records.js';
 import { TCP_STATES, type TcpState } from './states.js';
 
-/** Why a state changed: a closed list, so a transition's cause fits in five bits (32 at most: widen the code before adding more). */
+/** Why a state changed: a closed list, so a transition's cause fits in six bits (64 at most: widen the code before adding more). */
 export const CAUSES = [
   'sent SYN',
   'received SYN',
@@ -42,11 +42,14 @@ export const CAUSES = [
   'gave up retransmitting FIN',
   'sent RST after unanswered keepalive probes',
   'sent after an RST: did not take it',
+  'sent after its silence: had not closed',
+  'sent no SYN-ACK again: kept no request (SYN cookie)',
+  'received FIN: seen near it, its ACK lost',
   'sent data after an inferred FIN: it was data',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 
-export const INFERRED_BIT = 1 << 14;
+export const INFERRED_BIT = 1 << 15;
 const FIELDS = 3;
 /** Room for a handshake: what an open connection holds; a closing one grows the log, and a recycled lifecycle keeps the room it grew. */
 const INITIAL_TRANSITIONS = 4;
@@ -111,7 +114,7 @@ export function transitionCode(side: Side, from: TcpState, to: TcpState, cause: 
 export const codeSide = (code: number): Side => (code & 1 ? 'server' : 'client');
 export const codeFrom = (code: number): TcpState => TCP_STATES[(code >> 1) & 15]!;
 export const codeTo = (code: number): TcpState => TCP_STATES[(code >> 5) & 15]!;
-export const codeCause = (code: number): Cause => CAUSES[(code >> 9) & 31]!;
+export const codeCause = (code: number): Cause => CAUSES[(code >> 9) & 63]!;
 
 /** The transitions as the contract's objects. */
 export function transitionsOf(log: TransitionLogView): Transition[] {
