@@ -20,6 +20,7 @@ import { FindingsAggregator, type Aggregate } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
 import type { TransitionObserver } from './state/machine.js';
 import type { TcpState } from './state/states.js';
+import { captureVantage, noVantages, VANTAGES, type Vantage } from './state/vantage.js';
 import type { TransitionLogView } from './state/transition-log.js';
 
 export interface AnalyzeOptions {
@@ -203,6 +204,8 @@ export interface ReadTally {
   errors: SummaryRecord['errors'];
   /** Packets whose time no clock gave, given the time of the packet before. */
   impossibleTimes: number;
+  /** Packets the capture itself dropped, by the files' own counters (pcapng interface statistics). */
+  captureDrops: number;
   /** Time of the last TCP packet: how far the tracker's clock went. */
   lastTcpTs: number | null;
   /** Per input: its frames, and the times of its first and last. */
@@ -219,6 +222,11 @@ export interface ConnectionTally {
   backward: number;
   /** Live input: packets that came after their lifecycle's record went out. */
   late: number;
+  /** Segments acknowledged but never captured, and the connections with any, on connections seen both ways. */
+  missedSegments: number;
+  missedSegmentConnections: number;
+  /** Connections by the vantage their handshake and TTLs tell. */
+  vantages: Record<Vantage, number>;
 }
 
 export interface ReadHooks {
@@ -249,7 +257,7 @@ export async function readPackets(
 ): Promise<ReadTally> {
   const decoder = new Decoder();
   const pkt = new PacketView();
-  const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0, lastTcpTs: null, inputs: [] };
+  const tally: ReadTally = { packets: 0, tcpPackets: 0, counts: {}, firstTs: null, lastTs: null, files: [], warnings: [], errors: [], impossibleTimes: 0, captureDrops: 0, lastTcpTs: null, inputs: [] };
   const { onFrame, onPause, onTick, onGap } = hooks;
   const stuckAfter = options.stuckAfter ?? DEFAULTS.stuckAfter;
   let frameNo = 1;
@@ -309,6 +317,7 @@ export async function readPackets(
       tally.impossibleTimes += result.impossibleTimes.count;
       tally.warnings.push(`${name}: ${result.impossibleTimes.count} packet(s) had times no clock gave (before 1970 or after 9999; the first is frame ${result.impossibleTimes.firstFrame}): each was given the time of the packet before it`);
     }
+    tally.captureDrops += result.droppedPackets ?? 0;
     if (result.warning) tally.warnings.push(result.warning.message);
     if (result.error) tally.errors.push({ file: result.error.file, offset: result.error.offset, reason: result.error.reason });
     if (options.signal?.aborted) {
@@ -334,19 +343,45 @@ export async function readPackets(
   return tally;
 }
 
+/** A tally of no connections. */
+export function emptyTally(): ConnectionTally {
+  return { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0, missedSegments: 0, missedSegmentConnections: 0, vantages: noVantages() };
+}
+
+/** Counts one connection's record. */
+export function countRecord(t: ConnectionTally, summary: ConnectionSummary): void {
+  t.connections++;
+  if (isOneSided(summary)) t.oneSided++;
+  else if (summary.missed_segments > 0) {
+    t.missedSegments += summary.missed_segments;
+    t.missedSegmentConnections++;
+  }
+  t.vantages[summary.vantage]++;
+  t.statesAtEnd[summary.client_state] = (t.statesAtEnd[summary.client_state] ?? 0) + 1;
+  t.statesAtEnd[summary.server_state] = (t.statesAtEnd[summary.server_state] ?? 0) + 1;
+}
+
+/** Adds tally `t` (of other records, or another shard's) to `into`; a tally kept before some counts existed adds none of them. */
+export function addTally(into: ConnectionTally, t: ConnectionTally): void {
+  into.connections += t.connections;
+  into.evicted += t.evicted;
+  into.oneSided += t.oneSided;
+  into.backward += t.backward;
+  into.late += t.late;
+  into.missedSegments += t.missedSegments ?? 0;
+  into.missedSegmentConnections += t.missedSegmentConnections ?? 0;
+  for (const v of VANTAGES) into.vantages[v] += t.vantages?.[v] ?? 0;
+  for (const [state, n] of Object.entries(t.statesAtEnd) as [TcpState, number][]) into.statesAtEnd[state] = (into.statesAtEnd[state] ?? 0) + n;
+}
+
 /** The counts and findings aggregates of a set of records. */
 class RecordCounts {
-  connections = 0;
-  oneSided = 0;
-  readonly statesAtEnd: Partial<Record<TcpState, number>> = {};
+  readonly tally = emptyTally();
 
   constructor(readonly findings: FindingsAggregator | undefined) {}
 
   add(summary: ConnectionSummary, log: TransitionLogView): void {
-    this.connections++;
-    if (isOneSided(summary)) this.oneSided++;
-    this.statesAtEnd[summary.client_state] = (this.statesAtEnd[summary.client_state] ?? 0) + 1;
-    this.statesAtEnd[summary.server_state] = (this.statesAtEnd[summary.server_state] ?? 0) + 1;
+    countRecord(this.tally, summary);
     this.findings?.add(summary, log);
   }
 }
@@ -393,7 +428,7 @@ export class ConnectionStage {
   }
 
   get connections(): number {
-    return this.settled.connections + (this.apart?.connections ?? 0);
+    return this.settled.tally.connections + (this.apart?.tally.connections ?? 0);
   }
 
   /** The findings aggregates of every record. */
@@ -418,12 +453,11 @@ export class ConnectionStage {
 
   private tallyOf(parts: RecordCounts[]): ConnectionTally {
     const t = this.tracker;
-    const tally: ConnectionTally = { connections: 0, statesAtEnd: {}, evicted: t.evicted, oneSided: 0, backward: t.backward, late: t.latePackets };
-    for (const part of parts) {
-      tally.connections += part.connections;
-      tally.oneSided += part.oneSided;
-      for (const [state, n] of Object.entries(part.statesAtEnd) as [TcpState, number][]) tally.statesAtEnd[state] = (tally.statesAtEnd[state] ?? 0) + n;
-    }
+    const tally = emptyTally();
+    tally.evicted = t.evicted;
+    tally.backward = t.backward;
+    tally.late = t.latePackets;
+    for (const part of parts) addTally(tally, part.tally);
     return tally;
   }
 }
@@ -441,6 +475,9 @@ export function buildSummary(read: ReadTally, connections: ConnectionTally, find
     impossible_timestamps: read.impossibleTimes,
     backward_timestamps: connections.backward,
     ...(connections.late > 0 && { late_packets: connections.late }),
+    capture_drops: read.captureDrops,
+    missed_segments: connections.missedSegments,
+    missed_segment_connections: connections.missedSegmentConnections,
   };
   return {
     type: 'summary',
@@ -449,6 +486,8 @@ export function buildSummary(read: ReadTally, connections: ConnectionTally, find
     connections: connections.connections,
     states_at_end: connections.statesAtEnd,
     findings,
+    vantage: captureVantage(connections.vantages),
+    vantage_connections: connections.vantages,
     counts,
     first_ts: read.firstTs,
     last_ts: read.lastTs,
@@ -468,6 +507,12 @@ export function connectionWarnings(counts: Record<string, number>, maxLive: stri
   if (evicted > 0) warnings.push(`live-connection limit (${maxLive}) reached: ${evicted} idle connections were reported early`);
   if (oneSided > 0) {
     warnings.push(`${oneSided} connection(s) were captured in one direction only (asymmetric routing, or a capture filter on one direction): the unseen side's states are inferred, and no wait on it is judged`);
+  }
+  const drops = counts.capture_drops ?? 0;
+  if (drops > 0) warnings.push(`the capture dropped ${drops} packet(s), by its own interface statistics: do not blame the network for them`);
+  const missed = counts.missed_segments ?? 0;
+  if (missed > 0) {
+    warnings.push(`${counts.missed_segment_connections ?? 0} connection(s) had ${missed} segment(s) acknowledged by their peer that the capture never held: the capture itself lost them (or they took another path), not the network; the FINs, SYN-ACKs and data among them are inferred`);
   }
   return warnings;
 }

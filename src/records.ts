@@ -6,9 +6,9 @@
 import type { AnalysisCounts } from './expert/tcp-analysis.js';
 import type { AnomalyCode, FindingCode, Severity } from './rules/codes.js';
 import type { TcpState } from './state/states.js';
-import type { Vantage } from './state/vantage.js';
+import type { CaptureVantage, Vantage } from './state/vantage.js';
 
-export type { AnomalyCode, FindingCode, Severity, Vantage };
+export type { AnomalyCode, CaptureVantage, FindingCode, Severity, Vantage };
 
 export type Side = 'client' | 'server';
 export type Opening = 'handshake' | 'syn_only' | 'syn_synack' | 'rejected' | 'midstream';
@@ -182,7 +182,15 @@ export interface SummaryRecord {
   connections: number;
   states_at_end: Partial<Record<TcpState, number>>;
   findings: number;
-  /** Extra counts: non-TCP, fragments, truncated, unknown link types, duplicate copies dropped. */
+  /** Where the capture was taken (see README "How states are inferred"), and the connections of each vantage it is judged from. */
+  vantage: CaptureVantage;
+  vantage_connections: Record<Vantage, number>;
+  /**
+   * Extra counts: non-TCP, fragments, truncated, unknown link types, duplicate copies dropped, evicted and
+   * one-sided connections, and the capture's own loss: `capture_drops` (its pcapng interface statistics),
+   * `missed_segments` (acknowledged but never captured, on connections seen both ways) and
+   * `missed_segment_connections`.
+   */
   counts: Record<string, number>;
   first_ts: number | null;
   last_ts: number | null;

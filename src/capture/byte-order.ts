@@ -13,3 +13,10 @@ export function readU32(b: Uint8Array, o: number, littleEndian: boolean): number
 export function readU16(b: Uint8Array, o: number, littleEndian: boolean): number {
   return littleEndian ? b[o]! | (b[o + 1]! << 8) : (b[o]! << 8) | b[o + 1]!;
 }
+
+/** An unsigned 64-bit count as a double (exact below 2^53, which any real count is). */
+export function readU64(b: Uint8Array, o: number, littleEndian: boolean): number {
+  const first = readU32(b, o, littleEndian);
+  const second = readU32(b, o + 4, littleEndian);
+  return littleEndian ? second * 2 ** 32 + first : first * 2 ** 32 + second;
+}

@@ -32,6 +32,8 @@ const FCS_LENGTH_PRESENT = 0x04000000;
 
 export class PcapParser implements RecordParser {
   readonly format = 'pcap' as const;
+  /** The pcap format records no drops. */
+  readonly droppedPackets = 0;
   headerBytes = PCAP_FILE_HEADER_BYTES;
   started = false;
   readonly maxRecordBytes: number;

@@ -19,7 +19,7 @@
  * A simple packet block carries no timestamp: it gets the previous packet's
  * (0 before any), which keeps time monotonic for the lifecycle logic.
  */
-import { readU16, readU32 } from './byte-order.js';
+import { readU16, readU32, readU64 } from './byte-order.js';
 import { CaptureError, type Frame } from './frame.js';
 import { NEXT_CAPTURE, type RecordParser } from './record-parser.js';
 import { PCAPNG_SHB, startsCapture } from './sniff.js';
@@ -34,6 +34,9 @@ const BLOCK_IDB = 0x00000001;
 const BLOCK_OPB = 0x00000002;
 const BLOCK_SPB = 0x00000003;
 const BLOCK_EPB = 0x00000006;
+const BLOCK_ISB = 0x00000005;
+/** An interface statistics block: interface id, timestamp, then options. */
+const MIN_ISB = 24;
 
 const MIN_SHB = 28;
 const MIN_IDB = 20;
@@ -44,6 +47,11 @@ const MIN_SPB = 16;
 const OPT_END = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+/** Interface statistics: packets the interface dropped, and the operating system, since the capture began. */
+const OPT_ISB_IFDROP = 5;
+const OPT_ISB_OSDROP = 7;
+/** Enhanced packet: packets lost between this packet and the one before it. */
+const OPT_EPB_DROPCOUNT = 4;
 
 const TWO_32 = 4294967296;
 
@@ -82,6 +90,11 @@ export class PcapngParser implements RecordParser {
   private readonly unitsPerSecond: number[] = [];
   private readonly offsetSeconds: number[] = [];
   private lastTs = 0;
+  /** Packets each interface of the current section dropped, by its latest statistics block. */
+  private readonly interfaceDrops: number[] = [];
+  /** Drops of earlier sections, and drops counted on packets (epb_dropcount). */
+  private earlierDrops = 0;
+  private packetDrops = 0;
 
   constructor(
     readonly file: string,
@@ -93,6 +106,13 @@ export class PcapngParser implements RecordParser {
 
   get interfaceCount(): number {
     return this.linkTypes.length;
+  }
+
+  /** Packets the capture itself dropped, as its statistics and packet blocks count them. */
+  get droppedPackets(): number {
+    let drops = this.earlierDrops + this.packetDrops;
+    for (const d of this.interfaceDrops) drops += d;
+    return drops;
   }
 
   recordLength(buf: Uint8Array, off: number, fileOffset: number): number {
@@ -131,8 +151,11 @@ export class PcapngParser implements RecordParser {
       case PCAPNG_SHB:
         this.sectionHeader(buf, off, len, fileOffset);
         return false;
+      case BLOCK_ISB:
+        this.interfaceStatistics(buf, off, len);
+        return false;
       default:
-        return false; // name resolution, statistics, secrets, custom: not needed here
+        return false; // name resolution, secrets, custom: not needed here
     }
   }
 
@@ -149,6 +172,8 @@ export class PcapngParser implements RecordParser {
     const major = readU16(b, off + 12, le);
     if (major !== 1) throw this.damage(fileOffset + 12, `unsupported pcapng version ${major}.${readU16(b, off + 14, le)}`);
     this.walkOptions(b, off, off + 24, len, fileOffset, -1);
+    for (const d of this.interfaceDrops) this.earlierDrops += d;
+    this.interfaceDrops.length = 0;
     this.linkTypes.length = 0;
     this.snaplens.length = 0;
     this.unitsPerSecond.length = 0;
@@ -165,7 +190,40 @@ export class PcapngParser implements RecordParser {
     this.snaplens.push(readU32(b, off + 12, le));
     this.unitsPerSecond.push(1e6);
     this.offsetSeconds.push(0);
+    this.interfaceDrops.push(0);
     this.walkOptions(b, off, off + 16, len, fileOffset, id);
+  }
+
+  /**
+   * An interface's counters since the capture began: its drops are those of
+   * its latest statistics block (isb_ifdrop plus isb_osdrop). Statistics are
+   * advisory: a block that does not add up is skipped, never damage.
+   */
+  private interfaceStatistics(b: Uint8Array, off: number, len: number): void {
+    const le = this.littleEndian;
+    const id = len >= MIN_ISB ? readU32(b, off + 8, le) : -1;
+    if (id < 0 || id >= this.interfaceDrops.length) return;
+    let drops = 0;
+    for (let p = off + 20; p + 4 <= off + len - 4;) {
+      const code = readU16(b, p, le);
+      const optLen = readU16(b, p + 2, le);
+      if (code === OPT_END || p + 4 + optLen > off + len - 4) break;
+      if ((code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP) && optLen === 8) drops += readU64(b, p + 4, le);
+      p += 4 + ((optLen + 3) & ~3);
+    }
+    this.interfaceDrops[id] = Math.max(this.interfaceDrops[id]!, drops);
+  }
+
+  /** Options after an enhanced packet's data, walked only when there are any: the drops counted since the packet before. */
+  private packetOptions(b: Uint8Array, start: number, end: number): void {
+    const le = this.littleEndian;
+    for (let p = start; p + 4 <= end;) {
+      const code = readU16(b, p, le);
+      const optLen = readU16(b, p + 2, le);
+      if (code === OPT_END || p + 4 + optLen > end) return;
+      if (code === OPT_EPB_DROPCOUNT && optLen === 8) this.packetDrops += readU64(b, p + 4, le);
+      p += 4 + ((optLen + 3) & ~3);
+    }
   }
 
   /**
@@ -200,7 +258,10 @@ export class PcapngParser implements RecordParser {
   private enhancedPacket(b: Uint8Array, off: number, len: number, fileOffset: number, frame: Frame): boolean {
     const le = this.littleEndian;
     if (len < MIN_EPB) throw this.damage(fileOffset, `pcapng enhanced packet block of ${len} bytes is below the minimum ${MIN_EPB}`);
-    return this.packet(b, off, len, fileOffset, frame, readU32(b, off + 8, le));
+    if (!this.packet(b, off, len, fileOffset, frame, readU32(b, off + 8, le))) return false;
+    const options = off + 28 + ((frame.capLen + 3) & ~3);
+    if (options + 4 <= off + len - 4) this.packetOptions(b, options, off + len - 4);
+    return true;
   }
 
   private obsoletePacket(b: Uint8Array, off: number, len: number, fileOffset: number, frame: Frame): boolean {

@@ -65,6 +65,8 @@ export class CaptureReader {
   readonly impossible = { count: 0, firstFrame: 0 };
   /** Captures read before the current one: a concatenation (`cat a.pcap b.pcap`) is read as one input. */
   private previousCaptures = 0;
+  /** Packets the captures before the current one dropped. */
+  private previousDrops = 0;
   private failure: CaptureError | undefined;
   private readonly maxRecord: number;
   private readonly maxBlock: number;
@@ -157,8 +159,14 @@ export class CaptureReader {
     return -1;
   }
 
+  /** Packets the capture itself dropped, as its format records them (pcapng interface statistics). */
+  get droppedPackets(): number {
+    return this.previousDrops + (this.parser?.droppedPackets ?? 0);
+  }
+
   /** Another capture's file header follows the last record: it is read as the input's continuation. */
   private nextCapture(): void {
+    this.previousDrops += this.parser?.droppedPackets ?? 0;
     this.parser = undefined;
     this.previousCaptures++;
   }

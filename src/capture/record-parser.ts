@@ -18,6 +18,8 @@ export interface RecordParser {
   readonly maxRecordBytes: number;
   /** True once the file header (pcap header, first section header block) was accepted. */
   readonly started: boolean;
+  /** Packets the capture itself dropped, as far as the format records it (pcapng statistics; pcap: none). */
+  readonly droppedPackets: number;
   /**
    * Total length of the record at `buf[off]` (at least `headerBytes` present),
    * never more than `maxRecordBytes`, or NEXT_CAPTURE where another capture's

@@ -37,6 +37,8 @@ export interface ReadCaptureResult {
   frames: number;
   /** Bytes read. */
   bytes: number;
+  /** Packets the capture itself dropped, by its own counters (pcapng interface statistics, epb_dropcount). */
+  droppedPackets?: number;
   /** Packets whose times no clock gave (before 1970, after 9999): each got the previous packet's time. */
   impossibleTimes?: { count: number; firstFrame: number };
   /** The last record was cut short (the input ends as when tcpdump is killed). */
@@ -72,6 +74,7 @@ export async function readCapture(
   }
   const warning = error || options.signal?.aborted ? undefined : reader.end();
   const result: ReadCaptureResult = { format: reader.format!, frames: reader.frames, bytes: reader.bytes };
+  if (reader.droppedPackets > 0) result.droppedPackets = reader.droppedPackets;
   if (reader.impossible.count > 0) result.impossibleTimes = reader.impossible;
   if (warning) result.warning = warning;
   if (error) result.error = error;

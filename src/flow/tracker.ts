@@ -199,6 +199,7 @@ export class FlowTracker {
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
     const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments, this.options.transitions);
+    if (this.options.gaps) l.machine.unseen = this.options.gaps;
     l.hash = hash;
     this.table.insert(hash, l);
     this.idle.push(l.idleLink);

@@ -23,7 +23,7 @@
  * and in the summary's warnings, naming the connections, and keeps the
  * records as the files' analyses made them.
  */
-import { connectionWarnings, type ConnectionTally, type ReadTally } from '../analyze.js';
+import { addTally, buildSummary, countRecord, emptyTally, type ConnectionTally, type ReadTally } from '../analyze.js';
 import { PacketView, SYN } from '../decode/packet.js';
 import { CaptureGaps } from '../flow/capture-gaps.js';
 import { Lifecycle, toConnectionRecord, type LifecycleLimits } from '../flow/lifecycle.js';
@@ -32,7 +32,6 @@ import { FILE_SLOT, PACKET_SLOTS, unpackPacket } from '../parallel/packed-packet
 import type { ConnectionRecord, ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { FindingsAggregator } from '../rules/findings.js';
-import type { TcpState } from '../state/states.js';
 import { transitionCode, type Cause, type TransitionLogView } from '../state/transition-log.js';
 import { AnalysisFile, MergeInputError } from './analysis-file.js';
 import { WATCHED_PACKETS } from './collector.js';
@@ -244,11 +243,7 @@ class Merger {
   }
 
   private count(into: { tally: ConnectionTally; findings: FindingsAggregator }, [summary, log]: [ConnectionSummary, TransitionLogView]): void {
-    const t = into.tally;
-    t.connections++;
-    if ((summary.client_packets === 0 || summary.server_packets === 0) && summary.missed_bytes > 0) t.oneSided++;
-    t.statesAtEnd[summary.client_state] = (t.statesAtEnd[summary.client_state] ?? 0) + 1;
-    t.statesAtEnd[summary.server_state] = (t.statesAtEnd[summary.server_state] ?? 0) + 1;
+    countRecord(into.tally, summary);
     into.findings.add(summary, log);
   }
 
@@ -432,7 +427,7 @@ class Merger {
       this.out(o.record);
       // Counted from its state as the record was made: a copy aged to the end, as finish() does.
       const l = restore(capture(o.lifecycle));
-      l.machine.ageTimeWait(end, this.options.time_wait);
+      l.machine.settle(end, this.options.time_wait);
       const summary = l.summarize(end, { stuckAfter: this.options.stuck_after, gaps: this.gaps }, !l.finished);
       summary.id = o.id;
       this.count(openCounts, [summary, l.machine.log]);
@@ -458,33 +453,10 @@ class Merger {
       open: { from: openFrom, to: openTo, count: this.open.length },
       parts: [writeParts(this.open.map((o) => o.lifecycle), this.heads, this.watched, WATCHED_PACKETS)],
     });
-    const counts = {
-      ...read.counts,
-      evicted_connections: tally.evicted,
-      one_sided_connections: tally.oneSided,
-      impossible_timestamps: read.impossibleTimes,
-      backward_timestamps: tally.backward,
-      ...(tally.late > 0 && { late_packets: tally.late }),
-    };
-    const summary: SummaryRecord = {
-      type: 'summary',
-      packets: read.packets,
-      tcp_packets: read.tcpPackets,
-      connections: tally.connections,
-      states_at_end: tally.statesAtEnd,
-      findings: records.length,
-      counts,
-      first_ts: read.firstTs,
-      last_ts: read.lastTs,
-      files: read.files,
-      warnings: [
-        ...read.warnings,
-        ...(read.counts.unknown_link ? [`${read.counts.unknown_link} packets of unknown link types were skipped`] : []),
-        ...connectionWarnings(counts, `${this.options.max_live}`),
-        ...this.warnings.map((w) => `merge: ${w}`),
-      ],
-      errors: read.errors,
-    };
+    // One run warns of unknown link types once, at the end of its reading: so does the merge, after every file's.
+    const unknownLink = read.counts.unknown_link ? [`${read.counts.unknown_link} packets of unknown link types were skipped`] : [];
+    const summary = buildSummary({ ...read, warnings: [...read.warnings, ...unknownLink] }, tally, records.length, `${this.options.max_live}`);
+    summary.warnings.push(...this.warnings.map((w) => `merge: ${w}`));
     this.sink.summary(summary);
     return summary;
   }
@@ -537,7 +509,7 @@ class JoinWatch implements TrackerWatch {
 /** The record `lifecycle` makes when it goes out at `at` (as JSON, to compare), the lifecycle untouched. */
 function recordAt(lifecycle: Lifecycle, at: number, timeWait: number, limits: LifecycleLimits): string {
   const l = restore(capture(lifecycle));
-  l.machine.ageTimeWait(at, timeWait);
+  l.machine.settle(at, timeWait);
   return JSON.stringify(toConnectionRecord(l.summarize(at, limits, false), l.machine.log));
 }
 
@@ -585,18 +557,6 @@ function withoutTotals(warnings: string[]): string[] {
 }
 const UNKNOWN_LINK = /^\d+ packets of unknown link types were skipped$/;
 
-function emptyTally(): ConnectionTally {
-  return { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0 };
-}
-
-function addTally(into: ConnectionTally, t: ConnectionTally): void {
-  into.connections += t.connections;
-  into.evicted += t.evicted;
-  into.oneSided += t.oneSided;
-  into.backward += t.backward;
-  into.late += t.late;
-  for (const [state, n] of Object.entries(t.statesAtEnd) as [TcpState, number][]) into.statesAtEnd[state] = (into.statesAtEnd[state] ?? 0) + n;
-}
 
 /** The reading of the range so far and of the next file, as one run reads them one after the other. */
 function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string | undefined): ReadTally {
@@ -621,6 +581,7 @@ function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string |
     warnings,
     errors: [...a.errors, ...b.errors],
     impossibleTimes: a.impossibleTimes + b.impossibleTimes,
+    captureDrops: (a.captureDrops ?? 0) + (b.captureDrops ?? 0),
     lastTcpTs: max(a.lastTcpTs, b.lastTcpTs),
     inputs: [...a.inputs, ...b.inputs],
   };

@@ -17,12 +17,11 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSummary, DEFAULTS, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
+import { addTally, buildSummary, DEFAULTS, emptyTally, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
 import { prepareInputs } from '../capture/inputs.js';
 import { flowHash, shardOf } from '../flow/tracker.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
 import { FindingsAggregator } from '../rules/findings.js';
-import type { TcpState } from '../state/states.js';
 import { packPacket, PACKET_SLOTS } from './packed-packets.js';
 import type { FromShard, ShardJob, ShardMergeState, ToShard } from './protocol.js';
 import { Shard } from './shard.js';
@@ -293,14 +292,7 @@ function mergeStateRecord(read: ReadTally, options: MergeStateRecord['options'],
 }
 
 export function sumTallies(tallies: ConnectionTally[]): ConnectionTally {
-  const sum: ConnectionTally = { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0 };
-  for (const t of tallies) {
-    sum.connections += t.connections;
-    sum.evicted += t.evicted;
-    sum.oneSided += t.oneSided;
-    sum.backward += t.backward;
-    sum.late += t.late;
-    for (const [state, n] of Object.entries(t.statesAtEnd) as [TcpState, number][]) sum.statesAtEnd[state] = (sum.statesAtEnd[state] ?? 0) + n;
-  }
+  const sum = emptyTally();
+  for (const t of tallies) addTally(sum, t);
   return sum;
 }

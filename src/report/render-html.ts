@@ -8,6 +8,7 @@
 import type { ConnectionRecord, FindingRecord } from '../records.js';
 import { ANOMALY_CODES } from '../rules/codes.js';
 import { TCP_STATES } from '../state/states.js';
+import { captureLoss, capturePoint } from './capture-point.js';
 import { bytes, esc, isoTime, prose, seconds, tally } from './format.js';
 import type { ReportModel, TableRow } from './model.js';
 import { chartCaption, statesAtEnd } from './render-text.js';
@@ -141,7 +142,7 @@ export function renderHtml(model: ReportModel): string {
     `<h1>TCP lifecycle report</h1><p>Capture ${s.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}: ${isoTime(s.first_ts)} to ${isoTime(s.last_ts)}; ${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections.</p>`,
     `<h2>Findings (${model.findings.length})</h2>${model.findings.map((f) => findingHtml(f, drawn)).join('') || noFinding}`,
     alsoSeen.replace('<h2>', '<h2 id="also-seen">'),
-    `<h2>Overview</h2><div class="scroll"><table class="overview"><tr><th>openings</th><td>${tally(model.openings)}</td></tr><tr><th>closings</th><td>${tally(model.closings)}</td></tr><tr><th>endpoint states at end</th><td>${statesAtEnd(model)}</td></tr><tr><th>top servers by packets</th><td>${model.talkers.map(([e, n]) => `${esc(e)} (${n})`).join(', ') || 'none'}</td></tr></table></div>`,
+    `<h2>Overview</h2><div class="scroll"><table class="overview"><tr><th>capture point</th><td>${esc(capturePoint(s))}</td></tr><tr><th>loss in the capture</th><td>${esc(captureLoss(s))}</td></tr><tr><th>openings</th><td>${tally(model.openings)}</td></tr><tr><th>closings</th><td>${tally(model.closings)}</td></tr><tr><th>endpoint states at end</th><td>${statesAtEnd(model)}</td></tr><tr><th>top servers by packets</th><td>${model.talkers.map(([e, n]) => `${esc(e)} (${n})`).join(', ') || 'none'}</td></tr></table></div>`,
     `<h2>Endpoints per state over the capture</h2><p class="note">${esc(chartCaption(model.htmlChart))}.</p><ul class="legend">${legend.join('')}</ul>${fleeting}<div class="scroll">${chartSvg(model.htmlChart)}</div>`,
     connectionTable(model, drawn),
     `<h2>Connections drawn (${model.ladders.length})</h2><p class="note">Every example of every finding${model.flaggedTotal ? `, and the first of ${model.flaggedTotal} flagged connections` : ''}; times from each connection's first packet. Red dashed arrows are retransmissions.</p>${notKept}`,

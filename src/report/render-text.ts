@@ -1,6 +1,7 @@
 /** The incident report as text for a terminal, and as Markdown for a ticket: findings first, then the evidence. */
 import type { ConnectionRecord, FindingRecord } from '../records.js';
 import { bytes, clockTime, isoTime, mdCode, printable, seconds, tally } from './format.js';
+import { captureLoss, capturePoint } from './capture-point.js';
 import { ladderText } from './ladder.js';
 import type { AlsoSeen, ReportModel } from './model.js';
 import type { Grid } from './timeline.js';
@@ -71,6 +72,7 @@ export function renderText(model: ReportModel, useColor: boolean): string {
   }
   if (model.alsoSeen.length) out.push('', bold('Also seen (under the findings\' thresholds)'), ...alsoSeenLines(model.alsoSeen).map((l) => `  - ${l}`));
   out.push('', bold('Overview'));
+  out.push(`  capture point: ${capturePoint(s)}`, `  loss in the capture: ${captureLoss(s)}`);
   out.push(`  openings: ${tally(model.openings)}`, `  closings: ${tally(model.closings)}`, `  endpoint states at end: ${statesAtEnd(model)}`);
   out.push(`  top servers by packets: ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ') || 'none'}`);
   out.push('', bold('Endpoints per state over the capture'), `  ${chartCaption(model.chart)}`, ...sparklines(model.chart).map((l) => `  ${l}`));
@@ -94,7 +96,7 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(`### ${f.severity.toUpperCase()}: \`${f.code}\` on \`${f.endpoint}\``, '', f.summary, '', `Examples: ${f.examples.map((e) => `[${e.id}](#${e.id.toLowerCase()}) (frames ${e.first_frame}-${e.last_frame})`).join(', ')}`, '', 'What to do:', '', ...f.advice.map((a) => `- ${a}`), '');
   }
   if (model.alsoSeen.length) out.push("## Also seen (under the findings' thresholds)", '', ...alsoSeenLines(model.alsoSeen).map((l) => `- ${l}`), '');
-  out.push('## Overview', '', '| | |', '|---|---|', `| openings | ${tally(model.openings)} |`, `| closings | ${tally(model.closings)} |`, `| endpoint states at end | ${statesAtEnd(model)} |`, `| top servers by packets | ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ') || 'none'} |`, '');
+  out.push('## Overview', '', '| | |', '|---|---|', `| capture point | ${capturePoint(s)} |`, `| loss in the capture | ${captureLoss(s)} |`, `| openings | ${tally(model.openings)} |`, `| closings | ${tally(model.closings)} |`, `| endpoint states at end | ${statesAtEnd(model)} |`, `| top servers by packets | ${model.talkers.map(([e, n]) => `${e} (${n})`).join(', ') || 'none'} |`, '');
   out.push('## Endpoints per state over the capture', '', `${chartCaption(model.chart)}.`, '', '```', ...sparklines(model.chart), '```', '');
   out.push(`## Connections drawn (${model.ladders.length})`, '');
   if (model.notKept.length) out.push(`Not kept (too many findings to keep every example): ${model.notKept.join(', ')}.`, '');

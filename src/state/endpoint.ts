@@ -87,6 +87,9 @@ export class Endpoint {
    */
   silenceDue = Infinity;
   silenceProves: Silence = Silence.GaveUp;
+  /** The silence counts from silenceSince, for silenceSpan seconds of capture time seen. */
+  silenceSince = 0;
+  silenceSpan = 0;
   pendingAckTs = -1;
   pendingAckFrame = 0;
   /**
@@ -154,6 +157,8 @@ export class Endpoint {
     this.probesUnanswered = 0;
     this.silenceDue = Infinity;
     this.silenceProves = Silence.GaveUp;
+    this.silenceSince = 0;
+    this.silenceSpan = 0;
     this.pendingAckTs = -1;
     this.pendingAckFrame = 0;
     this.stateBeforeClose = null;

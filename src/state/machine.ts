@@ -51,6 +51,17 @@ export interface Segment {
  */
 export type TransitionObserver = (ts: number, code: number, since: number) => void;
 
+/** Time the capture did not see, between two capture times (flow/capture-gaps.ts). */
+export interface UnseenTime {
+  within(since: number, until: number): number;
+}
+class NothingUnseen implements UnseenTime {
+  within(): number {
+    return 0;
+  }
+}
+const NOTHING_UNSEEN = new NothingUnseen();
+
 /** What applying a segment found, for the anomaly and opening bookkeeping. */
 export interface SegmentOutcome {
   retransmission: boolean;
@@ -127,6 +138,8 @@ export class ConnectionMachine {
   clientRoundTrip = -1;
   serverRoundTrip = -1;
   cleanHandshake = false;
+  /** Stretches of capture time no packet could be seen in (gaps between files): silence there proves nothing. */
+  unseen: UnseenTime = NOTHING_UNSEEN;
   /** The earliest time a side's silence proves something (see Endpoint.silenceDue). */
   nextDue = Infinity;
 
@@ -146,6 +159,7 @@ export class ConnectionMachine {
     this.rstBy = null;
     this.ignoredRsts = 0;
     this.observer = undefined;
+    this.unseen = NOTHING_UNSEEN;
     this.synTs = -1;
     this.synAckTs = -1;
     this.clientRoundTrip = -1;
@@ -298,7 +312,7 @@ export class ConnectionMachine {
         case 'CLOSED': // a listener answers a SYN; unless the handshake's ACK comes, it sends the SYN-ACK again
         case 'UNKNOWN':
           this.move(from, 'SYN_RECV', 'sent SYN-ACK', s.ts, s.frame);
-          if (!out.retransmission && this.sawSyn) this.awaitSilence(snd, Silence.NoRequest, s.ts + SYNACK_TIMEOUT * 1.25 + 0.02);
+          if (!out.retransmission && this.sawSyn) this.awaitSilence(snd, Silence.NoRequest, s.ts, SYNACK_TIMEOUT * 1.25 + 0.02);
           break;
         case 'SYN_SENT': // simultaneous open: its SYN-ACK proves it received the peer's SYN in SYN_SENT
           this.move(from, 'SYN_RECV', 'received SYN', s.ts, s.frame);
@@ -476,7 +490,8 @@ export class ConnectionMachine {
       if (!this.handshakeAcked && from === 'client' && this.synTs >= 0 && this.synAckTs >= 0) {
         this.serverRoundTrip = Math.max(0, this.synAckTs - this.synTs);
         this.clientRoundTrip = Math.max(0, s.ts - this.synAckTs);
-        this.cleanHandshake = snd.synRetransmits === 0 && rcv.synRetransmits === 0;
+        // A pure ACK answers at once; data may have waited on its application (or followed an ACK the capture lost).
+        this.cleanHandshake = snd.synRetransmits === 0 && rcv.synRetransmits === 0 && s.len === 0;
       }
       this.handshakeAcked = true;
       if (rcv.silenceProves === Silence.NoRequest) this.setDue(rcv, Infinity);
@@ -494,7 +509,7 @@ export class ConnectionMachine {
       else if (rcv.pendingAckTs < 0) {
         rcv.pendingAckTs = s.ts;
         rcv.pendingAckFrame = s.frame;
-        this.awaitSilence(rcv, Silence.AckArrived, stoppedBy(rcv.rtxLastTs, Math.max(1, rcv.rtxCount), rcv.rtxInterval));
+        this.awaitSilence(rcv, Silence.AckArrived, rcv.rtxLastTs, stoppedBy(rcv.rtxLastTs, Math.max(1, rcv.rtxCount), rcv.rtxInterval) - rcv.rtxLastTs);
       }
     }
     // All we sent acknowledged: a retransmission series is over.
@@ -664,7 +679,7 @@ export class ConnectionMachine {
     // Unacknowledged, our FIN would be sent again: if it never is, its ACK arrived where the capture did not see it.
     if (!snd.finAcked && snd.rtxCount === 0) {
       snd.pendingAckTs = -1;
-      this.awaitSilence(snd, Silence.AckArrived, s.ts + Math.max(1, 4 * (Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip))) * 1.25);
+      this.awaitSilence(snd, Silence.AckArrived, s.ts, Math.max(1, 4 * (Math.max(0, this.clientRoundTrip) + Math.max(0, this.serverRoundTrip))) * 1.25);
     }
   }
 
@@ -726,13 +741,15 @@ export class ConnectionMachine {
     e.rtxLastTs = ts;
     // Whatever ACK we awaited did not arrive: we send again.
     e.pendingAckTs = -1;
-    this.awaitSilence(e, Silence.GaveUp, GAVE_UP[kind] !== undefined ? stoppedBy(ts, e.rtxCount, e.rtxInterval) : Infinity);
+    this.awaitSilence(e, Silence.GaveUp, ts, GAVE_UP[kind] !== undefined ? stoppedBy(ts, e.rtxCount, e.rtxInterval) - ts : Infinity);
   }
 
-  /** From `due` on, `e`'s silence proves `what`. */
-  private awaitSilence(e: Endpoint, what: Silence, due: number): void {
+  /** Once `e` has been silent `span` seconds of capture time seen since `since`, its silence proves `what`. */
+  private awaitSilence(e: Endpoint, what: Silence, since: number, span: number): void {
     e.silenceProves = what;
-    this.setDue(e, due);
+    e.silenceSince = since;
+    e.silenceSpan = span;
+    this.setDue(e, since + span);
   }
 
   private setDue(e: Endpoint, due: number): void {
@@ -755,6 +772,12 @@ export class ConnectionMachine {
       const side = i === 0 ? first : other(first);
       const e = this.endpoint(side);
       if (e.silenceDue > now) continue;
+      // Time the capture did not see (a gap between files) proves nothing: the due time moves past it.
+      const unseen = this.unseen.within(e.silenceSince, now);
+      if (unseen > 0 && now - e.silenceSince - unseen < e.silenceSpan) {
+        this.setDue(e, e.silenceSince + e.silenceSpan + unseen);
+        continue;
+      }
       const what = e.silenceProves;
       const flags = s === null ? 0 : s.flags;
       const denied = s !== null && side !== speaker && what === Silence.AckArrived && e.pendingAckTs < 0 && (flags & ACK) !== 0 && seqLt(s.ack, seqAdd(e.finSeq, 1));

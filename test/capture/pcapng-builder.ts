@@ -38,9 +38,21 @@ export function idb(linkType: number, snaplen: number, o: Order, options: number
   return block(1, [...u16(linkType, o), ...u16(0, o), ...u32(snaplen, o), ...options], o);
 }
 
-/** Timestamp as a 64-bit count of units, given as high and low 32-bit words. */
-export function epb(interfaceId: number, tsHigh: number, tsLow: number, data: number[], o: Order, origLen = data.length): number[] {
-  return block(6, [...u32(interfaceId, o), ...u32(tsHigh, o), ...u32(tsLow, o), ...u32(data.length, o), ...u32(origLen, o), ...data], o);
+/** Timestamp as a 64-bit count of units, given as high and low 32-bit words; options after the padded data. */
+export function epb(interfaceId: number, tsHigh: number, tsLow: number, data: number[], o: Order, origLen = data.length, options: number[] = []): number[] {
+  return block(6, [...u32(interfaceId, o), ...u32(tsHigh, o), ...u32(tsLow, o), ...u32(data.length, o), ...u32(origLen, o), ...pad4([...data]), ...options], o);
+}
+
+/** An interface statistics block: interface id, timestamp, options. */
+export function isb(interfaceId: number, tsHigh: number, tsLow: number, o: Order, options: number[] = []): number[] {
+  return block(5, [...u32(interfaceId, o), ...u32(tsHigh, o), ...u32(tsLow, o), ...options], o);
+}
+
+/** A 64-bit count as an option value. */
+export function u64(v: number, o: Order): number[] {
+  const high = Math.floor(v / 2 ** 32);
+  const low = v >>> 0;
+  return o.le ? [...u32(low, o), ...u32(high, o)] : [...u32(high, o), ...u32(low, o)];
 }
 
 export function opb(interfaceId: number, tsHigh: number, tsLow: number, data: number[], o: Order): number[] {

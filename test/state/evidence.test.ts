@@ -7,6 +7,7 @@
  */
 import test from 'ava';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/decode/packet.js';
+import { captureVantage } from '../../src/state/vantage.js';
 import { captureRunsTo, CISN, clientAck, clientFin, connection, handshake, path, serverAck, serverFin, SISN, type Seg } from './builders.js';
 
 /** A handshake whose timing puts the capture next to the server: the client is a millisecond away. */
@@ -269,4 +270,11 @@ test('vantage: from the handshake\'s timing, the TTLs, or unknown without either
   ];
   t.is(connection(between).vantage, 'in_between');
   t.is(connection([clientAck(0), serverAck(0.001)]).vantage, 'unknown', 'mid-stream, no router: nothing to tell');
+});
+
+test('vantage of a capture: the verdict of two thirds of the connections that have one, else mixed', (t) => {
+  const none = { near_client: 0, near_server: 0, in_between: 0, near_both: 0, unknown: 0 };
+  t.is(captureVantage({ ...none, near_server: 2, near_client: 1, unknown: 50 }), 'near_server');
+  t.is(captureVantage({ ...none, near_server: 3, near_client: 2 }), 'mixed');
+  t.is(captureVantage({ ...none, unknown: 9 }), 'unknown');
 });
