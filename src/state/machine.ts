@@ -178,10 +178,10 @@ export class ConnectionMachine {
     return classifyVantage(clean ? this.clientRoundTrip : -1, clean ? this.serverRoundTrip : -1, this.client.ttl, this.server.ttl);
   }
 
-  /** How long `side` takes to react to what the capture saw: its round trip from the capture point (0: unknown). */
+  /** How long `side` may take to react to what the capture saw: its round trip from the capture point, with room for jitter (0: unknown). */
   private reactionTime(side: Side): number {
     const rtt = side === 'client' ? this.clientRoundTrip : this.serverRoundTrip;
-    return rtt > 0 ? rtt * 1.25 + 0.0002 : 0;
+    return rtt > 0 ? rtt * 1.5 + 0.001 : 0;
   }
 
   /** Picked up at a SYN-ACK: the client's SYN went unseen, so the client was in SYN_SENT, its sequence space starting one below the ACK. */
