@@ -270,6 +270,7 @@ export async function readPackets(
     const lastBefore = lastTs;
     let fileFirstTs = Infinity;
     let fileLastTs = -Infinity;
+    let fileFragments = 0;
     const handle = (frame: Frame): void => {
       if (firstTs === Infinity) options.onFirstPacket?.(frame.ts);
       if (i > 0 && fileFirstTs === Infinity && Number.isFinite(lastTs) && frame.ts - lastTs > stuckAfter) {
@@ -281,9 +282,11 @@ export async function readPackets(
       if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
       if (frame.ts > fileLastTs) fileLastTs = frame.ts;
       const kind = decoder.decode(frame, pkt);
-      if (kind === PacketKind.Tcp || kind === PacketKind.Duplicate) {
+      if (kind === PacketKind.Fragment) fileFragments++;
+      else if (kind === PacketKind.Tcp || kind === PacketKind.Duplicate) {
         if (kind === PacketKind.Tcp && pkt.ts > lastTcpTs) lastTcpTs = pkt.ts;
         pkt.fileFrameNo = frame.frameNo - frameNo + 1;
+        pkt.fileFragments = fileFragments;
         onTcp(pkt, name, i, frame);
       }
       onFrame?.(frame.frameNo);

@@ -116,7 +116,7 @@ export interface ConnectionSummary {
   /** Capture file of the lifecycle's first packet, and that packet's frame number within the file. */
   file?: string | undefined;
   first_frame_in_file: number;
-  /** Capture file of its last packet (another file when it spans a rotation), and the frame number there. */
+  /** Capture file of its last packet, only when it is another than `file` (a rotation); and the frame number there. */
   last_file?: string | undefined;
   last_frame_in_file: number;
   /** A Wireshark display filter selecting exactly this lifecycle's packets in `file` (see expert/wireshark-filter.ts). */

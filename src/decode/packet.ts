@@ -39,6 +39,8 @@ export class PacketView {
   frameNo = 0;
   /** Its frame number within its file (Wireshark's `frame.number` there): set by the reading loop. */
   fileFrameNo = 0;
+  /** IP fragments met in its file so far (a Wireshark filter of the file leaves them out): set by the reading loop. */
+  fileFragments = 0;
   ts = 0;
   capLen = 0;
   origLen = 0;

@@ -25,7 +25,8 @@ export const ANALYSIS_EVENTS = [
   'keep_alive',
 ] as const;
 export type AnalysisEvent = (typeof ANALYSIS_EVENTS)[number];
-export type AnalysisCounts = Record<AnalysisEvent, number>;
+/** Per event that happened, how often; an event that did not happen is left out. */
+export type AnalysisCounts = Partial<Record<AnalysisEvent, number>>;
 const [RETRANSMISSION, FAST_RETRANSMISSION, DUPLICATE_ACK, OUT_OF_ORDER, LOST_SEGMENT, ZERO_WINDOW, WINDOW_FULL, KEEP_ALIVE_EVENT] = ANALYSIS_EVENTS.map((_, i) => i) as [
   number, number, number, number, number, number, number, number,
 ];
@@ -112,19 +113,12 @@ class Direction {
     (this.events ??= new Int32Array(ANALYSIS_EVENTS.length))[event]!++;
   }
 
-  /** The counts as the record's object. */
+  /** The counts as the record's object: the events that happened (most connections: none), in ANALYSIS_EVENTS order. */
   counts(): AnalysisCounts {
+    const counts: AnalysisCounts = {};
     const e = this.events;
-    return {
-      retransmission: e?.[RETRANSMISSION] ?? 0,
-      fast_retransmission: e?.[FAST_RETRANSMISSION] ?? 0,
-      duplicate_ack: e?.[DUPLICATE_ACK] ?? 0,
-      out_of_order: e?.[OUT_OF_ORDER] ?? 0,
-      lost_segment: e?.[LOST_SEGMENT] ?? 0,
-      zero_window: e?.[ZERO_WINDOW] ?? 0,
-      window_full: e?.[WINDOW_FULL] ?? 0,
-      keep_alive: e?.[KEEP_ALIVE_EVENT] ?? 0,
-    };
+    if (e) for (let i = 0; i < e.length; i++) if (e[i]! > 0) counts[ANALYSIS_EVENTS[i]!] = e[i]!;
+    return counts;
   }
 }
 

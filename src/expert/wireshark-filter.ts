@@ -10,7 +10,8 @@
  * - ICMP errors quoting one of its segments (Wireshark dissects the quoted
  *   IP and TCP headers): `!icmp`;
  * - IP fragments, which Wireshark reassembles into a TCP segment and this
- *   tool counts apart (`summary.counts.ip_fragments`);
+ *   tool counts apart (`summary.counts.ip_fragments`), where the file held
+ *   some before the lifecycle's last packet, so other filters stay short;
  * - the second copies of `tcpdump -i any` counted once
  *   (`summary.counts.duplicate_copies`): listed by frame number, up to
  *   MAX_LISTED_DUPLICATES per lifecycle; beyond that the filter also selects
@@ -33,6 +34,7 @@ export function wiresharkFilter(
   ipv6: boolean,
   firstFrame: number,
   lastFrame: number | undefined,
+  fileHasFragments: boolean,
   duplicateFrames: readonly number[],
 ): string {
   const [ca, cp] = split(client);
@@ -44,7 +46,7 @@ export function wiresharkFilter(
     ` && frame.number>=${firstFrame}`;
   if (lastFrame !== undefined) filter += ` && frame.number<=${lastFrame}`;
   filter += ipv6 ? ' && !icmpv6' : ' && !icmp';
-  filter += ipv6 ? ' && !(ipv6.fraghdr.offset>0 || ipv6.fraghdr.more==1)' : ' && ip.frag_offset==0 && ip.flags.mf==0';
+  if (fileHasFragments) filter += ipv6 ? ' && !(ipv6.fraghdr.offset>0 || ipv6.fraghdr.more==1)' : ' && ip.frag_offset==0 && ip.flags.mf==0';
   // `frame.number!=N` rather than a set: Wireshark 4 sets need commas, which tshark's io,stat takes for separators.
   for (const frame of duplicateFrames) filter += ` && frame.number!=${frame}`;
   return filter;

@@ -79,6 +79,8 @@ export class Lifecycle {
   lastFile: string | undefined = undefined;
   firstFrameInFile = 0;
   lastFrameInFile = 0;
+  /** IP fragments in its first file up to its last packet there: its Wireshark filter then leaves fragments out. */
+  fragmentsInFile = 0;
   /** Second copies of its packets (`tcpdump -i any`), counted once; the first few frame numbers kept for its Wireshark filter. */
   duplicates = 0;
   /** Made at the first second copy: most lifecycles have none. */
@@ -118,6 +120,7 @@ export class Lifecycle {
     this.lastFile = file;
     this.firstFrameInFile = pkt.fileFrameNo;
     this.lastFrameInFile = 0;
+    this.fragmentsInFile = 0;
     this.duplicates = 0;
     this.duplicateFrames = undefined;
     if (pkt.flags & SYN && pkt.flags & ACK) this.machine.startAtSynAck(pkt.ack, pkt.ts);
@@ -161,6 +164,7 @@ export class Lifecycle {
     this.lastFrame = pkt.frameNo;
     this.lastFile = file;
     this.lastFrameInFile = pkt.fileFrameNo;
+    if (file === this.file) this.fragmentsInFile = pkt.fileFragments;
     const f = pkt.flags;
     if (f & SYN) this.history.add(f & ACK ? 'H' : 'S', fromClient);
     else if (f & RST) this.history.add('R', fromClient);
@@ -247,10 +251,10 @@ export class Lifecycle {
       vantage: m.vantage,
       file: this.file,
       first_frame_in_file: this.firstFrameInFile,
-      last_file: this.lastFile,
+      last_file: this.lastFile === this.file ? undefined : this.lastFile,
       last_frame_in_file: this.lastFrameInFile,
       // A lifecycle that goes on into the next file runs to the end of its first.
-      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.duplicateFrames ?? NO_FRAMES),
+      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.fragmentsInFile > 0, this.duplicateFrames ?? NO_FRAMES),
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
       anomalies: [],

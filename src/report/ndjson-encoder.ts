@@ -126,8 +126,9 @@ const F = {
   anomalyDetail: new FieldBytes(',"detail":'),
 };
 
-/** The keys of an Expert Info count object: `{"retransmission":`, then `,"fast_retransmission":` ... */
-const ANALYSIS_KEYS = ANALYSIS_EVENTS.map((event, i) => ascii(`${i === 0 ? '{' : ','}"${event}":`));
+/** The keys of an Expert Info count object: `"retransmission":` as its first, `,"retransmission":` after another. */
+const ANALYSIS_KEYS = ANALYSIS_EVENTS.map((event) => ascii(`"${event}":`));
+const ANALYSIS_NEXT_KEYS = ANALYSIS_EVENTS.map((event) => ascii(`,"${event}":`));
 
 /** "00" to "99": two digits per division. */
 const DIGIT_PAIRS = ascii(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
@@ -311,12 +312,17 @@ export class NdjsonEncoder {
     this.raw(x === null ? K.null : x ? K.true : K.false);
   }
 
-  /** An Expert Info count object, its keys in ANALYSIS_EVENTS order (the order the record's objects are made in). */
+  /** An Expert Info count object: the events that happened, in ANALYSIS_EVENTS order (the order the record's objects are made in). */
   private analysis(counts: AnalysisCounts): void {
+    this.buf[this.pos++] = 0x7b;
+    let first = true;
     for (let i = 0; i < ANALYSIS_EVENTS.length; i++) {
+      const n = counts[ANALYSIS_EVENTS[i]!];
+      if (n === undefined) continue;
       this.room(32);
-      this.raw(ANALYSIS_KEYS[i]!);
-      this.number(counts[ANALYSIS_EVENTS[i]!]);
+      this.raw(first ? ANALYSIS_KEYS[i]! : ANALYSIS_NEXT_KEYS[i]!);
+      this.number(n);
+      first = false;
     }
     this.buf[this.pos++] = 0x7d;
   }

@@ -202,7 +202,7 @@ for (const a of analysed) {
     for (const r of records) {
       for (const side of ['client', 'server'] as const) {
         for (const event of ANALYSIS_EVENTS) {
-          const ours = r[`${side}_analysis`][event];
+          const ours = r[`${side}_analysis`][event] ?? 0;
           const tsharks = theirs.get(`${r.first_frame} ${side} ${event}`) ?? 0;
           if (ours !== tsharks) differ.push(`${r.id} ${side} ${event}: ${ours}, tshark ${tsharks}`);
         }

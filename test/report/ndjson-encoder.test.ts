@@ -93,7 +93,7 @@ function crafted(first: number, detail: string, file: string | undefined, extra:
     sack: extra % 3 === 0 ? null : extra % 3 === 1,
     timestamps: extra % 2 === 0,
     client_analysis: { retransmission: extra, fast_retransmission: 1, duplicate_ack: 2, out_of_order: 3, lost_segment: 4, zero_window: 5, window_full: 6, keep_alive: 2 ** 40 },
-    server_analysis: { retransmission: 0, fast_retransmission: 0, duplicate_ack: 0, out_of_order: 0, lost_segment: 0, zero_window: 0, window_full: 0, keep_alive: 0 },
+    server_analysis: extra % 2 === 0 ? {} : { duplicate_ack: extra, keep_alive: 1 },
     vantage: 'near_server',
     file,
     first_frame_in_file: 1,
