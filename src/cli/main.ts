@@ -17,6 +17,8 @@ import { STDIN_ARG } from './common.js';
 import { diffCommand } from './diff.js';
 import { extractCommand } from './extract.js';
 import { mergeCommand } from './merge.js';
+import { submitCommand } from './submit.js';
+import { workerCommand } from './worker.js';
 import { EXIT, Interrupt, Output, say, shown, UsageError, type Io } from './io.js';
 import { reportCommand } from './report.js';
 import { statesCommand } from './states.js';
@@ -24,7 +26,7 @@ import { statesCommand } from './states.js';
 /** The tool's own version (yargs would find the package.json of the project it is installed in). */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const COMMANDS: readonly Command[] = [analyzeCommand, reportCommand, statesCommand, checkCommand, diffCommand, extractCommand, mergeCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, reportCommand, statesCommand, checkCommand, diffCommand, extractCommand, mergeCommand, submitCommand, workerCommand];
 
 /** Runs the command line `args` (without node and the script); resolves with the exit code. */
 export async function main(args: string[]): Promise<number> {

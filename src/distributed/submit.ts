@@ -1,0 +1,101 @@
+/**
+ * `submit --redis URL <capture...>`: puts one run in the queue as a BullMQ
+ * flow (an `analyze` job per capture file, a `merge` job depending on them
+ * all), follows it to the end, and hands back the merged analysis. The
+ * captures and the work directory are paths every worker reads and writes
+ * the same way (shared storage mounted at the same place on every machine).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
+import { ANALYZE, ATTEMPTS, BACKOFF_MS, connect, MERGE, QUEUE, type AnalyzeJob, type JobResult, type MergeJob, type RunOptions } from './jobs.js';
+
+export interface SubmitOptions {
+  options: RunOptions;
+  /** Directory for the run's files, on the shared storage. */
+  workDir: string;
+  /** Called as the run moves: files analyzed so far, and jobs a worker lost and another took over. */
+  progress: (analyzed: number, files: number) => void;
+  signal: AbortSignal;
+}
+
+/** A job of the run failed on every attempt: names the capture (or the merge). */
+export class RunFailed extends Error {}
+
+/** The run's outcome: the merged analysis (NDJSON), to read and remove. */
+export interface SubmitResult {
+  output: string;
+}
+
+export async function submit(url: string, captures: string[], options: SubmitOptions): Promise<SubmitResult> {
+  mkdirSync(options.workDir, { recursive: true });
+  const connection = connect(url);
+  // QueueEvents blocks on its own connection.
+  const eventsConnection = connect(url);
+  const events = new QueueEvents(QUEUE, { connection: eventsConnection });
+  const flows = new FlowProducer({ connection });
+  try {
+    await events.waitUntilReady();
+    const jobOptions = { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
+    const children = captures.map((capture, i) => ({
+      name: ANALYZE,
+      queueName: QUEUE,
+      data: { capture, output: path.join(options.workDir, `${i}-${path.basename(capture)}.ndjson`), options: options.options } satisfies AnalyzeJob,
+      opts: { ...jobOptions, failParentOnFailure: true },
+    }));
+    const flow = await flows.add({
+      name: MERGE,
+      queueName: QUEUE,
+      data: { output: path.join(options.workDir, 'merged.ndjson') } satisfies MergeJob,
+      opts: jobOptions,
+      children,
+    });
+    const ids = new Map(flow.children!.map((child) => [child.job.id!, (child.job as Job<AnalyzeJob>).data.capture]));
+    const root = flow.job.id!;
+    let analyzed = 0;
+    options.progress(0, captures.length);
+    const queue = new Queue(QUEUE, { connection });
+    try {
+      return await new Promise<SubmitResult>((resolve, reject) => {
+        const stop = (): void => reject(new DOMException('interrupted', 'AbortError'));
+        if (options.signal.aborted) stop();
+        options.signal.addEventListener('abort', stop, { once: true });
+        events.on('completed', ({ jobId, returnvalue }) => {
+          if (ids.has(jobId)) options.progress(++analyzed, captures.length);
+          if (jobId === root) resolve(returnvalue as unknown as JobResult);
+        });
+        // An attempt that failed is tried again; the run fails when a job is out of attempts (its parent then fails as well).
+        events.on('failed', ({ jobId, failedReason }) => {
+          if (!ids.has(jobId) && jobId !== root) return;
+          void (async () => {
+            const job = await queue.getJob(jobId);
+            if (jobId !== root) {
+              if (job && job.attemptsMade < ATTEMPTS) return;
+              reject(new RunFailed(`${ids.get(jobId)}: its analysis failed on every one of ${ATTEMPTS} attempts: ${failedReason}`));
+              return;
+            }
+            // The merge failed, or a child did and took it along: name the child's capture.
+            for (const [id, capture] of ids) {
+              const child = await queue.getJob(id);
+              if (child && (await child.isFailed())) return reject(new RunFailed(`${capture}: its analysis failed on every one of ${ATTEMPTS} attempts: ${child.failedReason}`));
+            }
+            if (job && job.attemptsMade < ATTEMPTS) return;
+            reject(new RunFailed(`the merge of the run's analyses failed on every one of ${ATTEMPTS} attempts: ${failedReason}`));
+          })().catch(reject);
+        });
+      });
+    } finally {
+      await queue.close();
+    }
+  } finally {
+    await events.close();
+    await flows.close();
+    eventsConnection.disconnect();
+    connection.disconnect();
+  }
+}
+
+/** Removes a run's work directory. */
+export function removeWork(workDir: string): void {
+  rmSync(workDir, { recursive: true, force: true });
+}
