@@ -217,6 +217,8 @@ export interface ConnectionTally {
   connections: number;
   statesAtEnd: Partial<Record<TcpState, number>>;
   evicted: number;
+  /** Evicted connections judged when evicted, not at the end of the capture (more than --max-live waited at once). */
+  judgedEarly: number;
   oneSided: number;
   /** Packets earlier than the one before them in their connection. */
   backward: number;
@@ -348,7 +350,7 @@ export async function readPackets(
 
 /** A tally of no connections. */
 export function emptyTally(): ConnectionTally {
-  return { connections: 0, statesAtEnd: {}, evicted: 0, oneSided: 0, backward: 0, late: 0, missedSegments: 0, missedSegmentConnections: 0, vantages: noVantages() };
+  return { connections: 0, statesAtEnd: {}, evicted: 0, judgedEarly: 0, oneSided: 0, backward: 0, late: 0, missedSegments: 0, missedSegmentConnections: 0, vantages: noVantages() };
 }
 
 /** Counts one connection's record. */
@@ -368,6 +370,7 @@ export function countRecord(t: ConnectionTally, summary: ConnectionSummary): voi
 export function addTally(into: ConnectionTally, t: ConnectionTally): void {
   into.connections += t.connections;
   into.evicted += t.evicted;
+  into.judgedEarly += t.judgedEarly ?? 0;
   into.oneSided += t.oneSided;
   into.backward += t.backward;
   into.late += t.late;
@@ -458,6 +461,7 @@ export class ConnectionStage {
     const t = this.tracker;
     const tally = emptyTally();
     tally.evicted = t.evicted;
+    tally.judgedEarly = t.judgedEarly;
     tally.backward = t.backward;
     tally.late = t.latePackets;
     for (const part of parts) addTally(tally, part.tally);
@@ -474,6 +478,7 @@ export function buildSummary(read: ReadTally, connections: ConnectionTally, find
   const counts = {
     ...read.counts,
     evicted_connections: connections.evicted,
+    evicted_judged_early: connections.judgedEarly,
     one_sided_connections: connections.oneSided,
     impossible_timestamps: read.impossibleTimes,
     backward_timestamps: connections.backward,
@@ -507,7 +512,10 @@ export function connectionWarnings(counts: Record<string, number>, maxLive: stri
   const oneSided = counts.one_sided_connections ?? 0;
   const backward = counts.backward_timestamps ?? 0;
   if (backward > 0) warnings.push(`${backward} packet(s) were earlier than the packet before them in their connection: each was given that packet's time, so no connection's time runs backwards`);
-  if (evicted > 0) warnings.push(`live-connection limit (${maxLive}) reached: ${evicted} idle connections were reported early`);
+  if (evicted > 0) {
+    const early = counts.evicted_judged_early ?? 0;
+    warnings.push(`live-connection limit (${maxLive}) reached: ${evicted} idle connection(s) left the table; those in a wait were judged by what they were at the end of the capture${early > 0 ? `, but ${early} when they left (more waited at once than the limit): their waits may be under-reported` : ''}`);
+  }
   if (oneSided > 0) {
     warnings.push(`${oneSided} connection(s) were captured in one direction only (asymmetric routing, or a capture filter on one direction): the unseen side's states are inferred, and no wait on it is judged`);
   }

@@ -53,7 +53,7 @@ export const COMMON_OPTIONS = {
   'max-live': {
     default: DEFAULTS.maxLive,
     coerce: numberOption('max-live', 'a whole number', { min: 1, whole: true }),
-    describe: 'most live connections held; beyond it the oldest idle ones are reported early',
+    describe: 'most live connections held; beyond it the idlest leave the table, those waiting in a close judged at the end of the capture',
   },
   'max-record': {
     default: DEFAULTS.maxRecord,

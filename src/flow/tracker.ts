@@ -98,6 +98,15 @@ export class FlowTracker {
   /** Live input: lifecycles whose both sides are CLOSED and whose record is not out yet, oldest last packet first. */
   private readonly closed = new LinkList<Lifecycle>();
   private latePacketCount = 0;
+  /**
+   * Lifecycles evicted in a wait that the rest of the capture may judge
+   * stuck, by 4-tuple and oldest first: out of the live table, judged at
+   * the end of the capture as they were left, or taken back in when they send
+   * again. At most maxLive; beyond it the oldest is judged then and there.
+   */
+  private readonly parked = new FlowTable();
+  private readonly parkedOrder = new LinkList<Lifecycle>();
+  private judgedEarlyCount = 0;
 
   constructor(
     private readonly options: TrackerOptions,
@@ -109,6 +118,10 @@ export class FlowTracker {
   }
   get evicted(): number {
     return this.evictedCount;
+  }
+  /** Evicted lifecycles judged when evicted rather than at the end of the capture: more than maxLive waited at once. */
+  get judgedEarly(): number {
+    return this.judgedEarlyCount;
   }
   /** Packets earlier than the packet before them in their connection, given that packet's time. */
   get backward(): number {
@@ -135,7 +148,7 @@ export class FlowTracker {
       return 0;
     }
     this.advance(pkt.ts);
-    let lifecycle = this.table.find(hash, pkt);
+    let lifecycle = this.table.find(hash, pkt) ?? (this.parked.size > 0 ? this.unpark(hash, pkt) : undefined);
     // Time that steps back within a connection (a clock stepped, captures of several hosts) keeps the connection's last time.
     if (lifecycle && pkt.ts < lifecycle.lastTs) {
       pkt.ts = lifecycle.lastTs;
@@ -177,13 +190,15 @@ export class FlowTracker {
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
   finish(endTs?: number): void {
     const end = endTs ?? this.now;
-    for (const l of [...this.table.values()]) {
+    for (const l of [...this.table.values(), ...this.parked.values()]) {
       if (l.emitted) continue;
       this.options.watch?.open(l);
       l.machine.settle(end, this.options.timeWait);
       this.emitRecord(l, end, !l.finished);
     }
     this.table.clear();
+    this.parked.clear();
+    this.parkedOrder.clear();
     this.idle.clear();
     this.done.clear();
     this.closed.clear();
@@ -216,15 +231,47 @@ export class FlowTracker {
   }
 
   /**
-   * Beyond maxLive, one lifecycle goes out early, counted: the one over for
-   * longest (waiting out TIME_WAIT), else the one idle for longest.
+   * Beyond maxLive, one lifecycle leaves the live table, counted: the one
+   * over for longest (waiting out TIME_WAIT), whose record goes out, else the
+   * one idle for longest. That one's record goes out too, open, unless a wait
+   * of its may still be judged stuck: then it is parked, to be judged by what
+   * it is at the end of the capture, since it stayed silent.
    */
   private evictOne(keep: Lifecycle): void {
     const oldest = this.idle.head;
     const victim = this.done.head?.owner ?? (oldest?.owner !== keep ? oldest?.owner : oldest.next?.owner);
     if (!victim) return;
     if (!victim.emitted) this.evictedCount++;
-    this.retire(victim, this.now, !victim.finished);
+    if (victim.finished || victim.emitted || !victim.machine.mayYetBeJudged) this.retire(victim, this.now, !victim.finished);
+    else this.park(victim);
+  }
+
+  private park(l: Lifecycle): void {
+    this.table.remove(l.hash, l);
+    this.idle.remove(l.idleLink);
+    this.done.remove(l.doneLink);
+    this.closed.remove(l.closedLink);
+    this.parked.insert(l.hash, l);
+    this.parkedOrder.push(l.idleLink);
+    if (this.parked.size <= this.options.maxLive) return;
+    const oldest = this.parkedOrder.head!.owner;
+    this.parked.remove(oldest.hash, oldest);
+    this.parkedOrder.remove(oldest.idleLink);
+    this.judgedEarlyCount++;
+    this.table.insert(oldest.hash, oldest); // for retire to take it out again
+    this.retire(oldest, this.now, true);
+  }
+
+  /** A parked lifecycle sends again: back in the live table (another goes out in its place). */
+  private unpark(hash: number, pkt: PacketView): Lifecycle | undefined {
+    const l = this.parked.find(hash, pkt);
+    if (!l) return undefined;
+    this.parked.remove(hash, l);
+    this.parkedOrder.remove(l.idleLink);
+    this.table.insert(hash, l);
+    this.idle.push(l.idleLink);
+    if (this.table.size > this.options.maxLive) this.evictOne(l);
+    return l;
   }
 
   /** Removes a lifecycle from the table, emits its record and keeps the lifecycle for reuse. */

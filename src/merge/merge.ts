@@ -441,6 +441,7 @@ class Merger {
     const tally = emptyTally();
     for (const part of [this.settled, this.apart, openCounts]) addTally(tally, part.tally);
     tally.evicted = this.settled.tally.evicted;
+    tally.judgedEarly = this.settled.tally.judgedEarly;
     tally.backward = this.settled.tally.backward;
     tally.late = this.settled.tally.late;
     this.sink.mergeState({

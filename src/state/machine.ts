@@ -25,7 +25,7 @@ import type { Side } from '../records.js';
 import { gaveUpAt, Retransmitted, RTO_MIN, Silence, stoppedBy, SYNACK_TIMEOUT } from './backoff.js';
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe, seqLt } from './seq.js';
-import { assertNever, isOpening, isOver, type TcpState } from './states.js';
+import { assertNever, isCloseWait, isOpening, isOver, type TcpState } from './states.js';
 import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
 import { classifyVantage, isNear, type Vantage } from './vantage.js';
 
@@ -110,6 +110,9 @@ const WITHOUT_PEER_FIN = {
 
 const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
 
+/** A state in which a side waits on its peer during a close (CLOSING waits for its FIN's ACK). */
+const closing = (state: TcpState): boolean => isCloseWait(state) || state === 'CLOSING';
+
 export class ConnectionMachine {
   readonly client = new Endpoint();
   readonly server = new Endpoint();
@@ -170,6 +173,19 @@ export class ConnectionMachine {
 
   endpoint(side: Side): Endpoint {
     return side === 'client' ? this.client : this.server;
+  }
+
+  /**
+   * Could the rest of the capture, this connection silent, still find a wait
+   * of it stuck: a side in a close's wait, a zero window open, or a silence
+   * that will prove something on an open connection. A handshake's wait is
+   * left out: a flood of them is what fills the live table.
+   */
+  get mayYetBeJudged(): boolean {
+    const c = this.client;
+    const s = this.server;
+    if (closing(c.state) || closing(s.state) || c.zeroWindowSince >= 0 || s.zeroWindowSince >= 0) return true;
+    return this.nextDue !== Infinity && !isOpening(c.state) && !isOpening(s.state);
   }
 
   /** Where the capture point sits for this connection. */

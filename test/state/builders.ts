@@ -83,3 +83,39 @@ export const serverAck = (t: number, sent = 0, got = 0): Seg => ({ from: 's', fl
 /** The side's transitions as `to (cause)`, in order. */
 export const path = (r: ConnectionRecord, side: 'client' | 'server'): string[] =>
   r.transitions.filter((x) => x.side === side).map((x) => `${x.to}${x.inferred ? '?' : ''} (${x.cause})`);
+
+/** The segments as a classic pcap of raw IPv4 (link type 101), for tests that run the command line on them. */
+export function pcapOf(segments: Seg[]): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(101, 20);
+  const records = segments.map((s) => {
+    const r = Buffer.alloc(16 + 40);
+    const ts = 1_800_000_000 + s.t;
+    r.writeUInt32LE(Math.floor(ts), 0);
+    r.writeUInt32LE(Math.round((ts - Math.floor(ts)) * 1e6), 4);
+    r.writeUInt32LE(40, 8);
+    r.writeUInt32LE(40 + (s.len ?? 0), 12);
+    const ip = 16;
+    r[ip] = 0x45;
+    r.writeUInt16BE(40 + (s.len ?? 0), ip + 2);
+    r[ip + 8] = s.ttl ?? 64;
+    r[ip + 9] = 6;
+    r.writeUInt32BE(s.from === 'c' ? C : S, ip + 12);
+    r.writeUInt32BE(s.from === 'c' ? S : C, ip + 16);
+    const tcp = ip + 20;
+    const port = s.port ?? 40000;
+    r.writeUInt16BE(s.from === 'c' ? port : 80, tcp);
+    r.writeUInt16BE(s.from === 'c' ? 80 : port, tcp + 2);
+    r.writeUInt32BE(s.seq >>> 0, tcp + 4);
+    r.writeUInt32BE((s.ack ?? 0) >>> 0, tcp + 8);
+    r[tcp + 12] = 0x50;
+    r[tcp + 13] = s.flags;
+    r.writeUInt16BE(s.win ?? 1000, tcp + 14);
+    return r;
+  });
+  return Buffer.concat([header, ...records]);
+}
