@@ -1,4 +1,5 @@
 /** How reports write times, sizes and names, in every format: never a crash on a time no calendar holds, never a name that escapes its place. */
+import { ANALYSIS_EVENTS, type AnalysisCounts, type AnalysisEvent } from '../expert/tcp-analysis.js';
 
 /** JavaScript dates reach 8.64e15 ms either side of 1970. */
 const MAX_DATE_SECONDS = 8.64e12;
@@ -74,4 +75,37 @@ export function prose(text: string): string {
 /** Counts as "handshake 8, rst 2". */
 export function tally(counts: Record<string, number>): string {
   return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+}
+
+/** The options the handshake settled, short: "1460/1460 ws7/7 sack ts" (client/server), "-" when no SYN was seen. */
+export function handshakeOptions(c: {
+  client_mss: number | null;
+  server_mss: number | null;
+  client_wscale: number | null;
+  server_wscale: number | null;
+  sack: boolean | null;
+  timestamps: boolean | null;
+}): string {
+  if (c.client_mss === null && c.server_mss === null && c.sack === null && c.client_wscale === null) return '-';
+  const parts = [`${c.client_mss ?? '-'}/${c.server_mss ?? '-'}`];
+  if (c.client_wscale !== null) parts.push(`ws${c.client_wscale}/${c.server_wscale}`);
+  if (c.sack) parts.push('sack');
+  if (c.timestamps) parts.push('ts');
+  return parts.join(' ');
+}
+
+/** Wireshark's Expert Info events, short, as they are counted on one side: "retx 2, dup ack 3". */
+const EVENT_WORDS: Record<AnalysisEvent, string> = {
+  retransmission: 'retx',
+  fast_retransmission: 'fast retx',
+  duplicate_ack: 'dup ack',
+  out_of_order: 'ooo',
+  lost_segment: 'lost',
+  zero_window: 'zero win',
+  window_full: 'win full',
+  keep_alive: 'keep-alive',
+};
+
+export function expertEvents(counts: AnalysisCounts): string {
+  return ANALYSIS_EVENTS.filter((e) => counts[e]).map((e) => `${EVENT_WORDS[e]} ${counts[e]}`).join(', ');
 }

@@ -12,6 +12,7 @@ import { SERIOUS_ANOMALIES } from '../rules/codes.js';
 import { FINDING_THRESHOLDS, FindingsAggregator } from '../rules/findings.js';
 import type { TcpState } from '../state/states.js';
 import { codeSide, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
+import { expertEvents, handshakeOptions } from './format.js';
 import { StateTimeline, type Grid } from './timeline.js';
 
 /** Finding examples drawn, as the finding records list them. */
@@ -45,6 +46,10 @@ export interface TableRow {
   server_packets: number;
   orig_bytes: number;
   resp_bytes: number;
+  /** The handshake's options and each side's Expert Info events, in short (see format.ts). */
+  options: string;
+  client_events: string;
+  server_events: string;
   anomalies: string[];
 }
 
@@ -284,6 +289,9 @@ function row(c: ConnectionSummary): TableRow {
     server_packets: c.server_packets,
     orig_bytes: c.orig_bytes,
     resp_bytes: c.resp_bytes,
+    options: handshakeOptions(c),
+    client_events: expertEvents(c.client_analysis),
+    server_events: expertEvents(c.server_analysis),
     anomalies: [...new Set(c.anomalies.map((a) => a.code))],
   };
 }

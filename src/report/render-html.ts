@@ -97,14 +97,15 @@ function tableRow(r: TableRow, drawn: Set<string>): string {
     num(r.duration, seconds(r.duration)) +
     (r.handshake_rtt === null ? '<td class="num" data-v="-1">-</td>' : num(r.handshake_rtt, seconds(r.handshake_rtt))) +
     num(r.client_packets) + num(r.server_packets) + num(r.orig_bytes, bytes(r.orig_bytes)) + num(r.resp_bytes, bytes(r.resp_bytes)) +
-    `<td>${r.anomalies.join(' ')}</td></tr>`
+    `<td>${r.options}</td><td>${r.client_events}</td><td>${r.server_events}</td><td>${r.anomalies.join(' ')}</td></tr>`
   );
 }
 
 function connectionTable(model: ReportModel, drawn: Set<string>): string {
   const head = [
     ['id', 'num'], ['client', 'text'], ['server', 'text'], ['client state', 'text'], ['server state', 'text'], ['open/close', 'text'], ['conn_state', 'text'],
-    ['duration', 'num'], ['handshake RTT', 'num'], ['client pkts', 'num'], ['server pkts', 'num'], ['client bytes', 'num'], ['server bytes', 'num'], ['anomalies', 'text'],
+    ['duration', 'num'], ['handshake RTT', 'num'], ['client pkts', 'num'], ['server pkts', 'num'], ['client bytes', 'num'], ['server bytes', 'num'],
+    ['options (MSS c/s, window scale, SACK, timestamps)', 'text'], ['client events', 'text'], ['server events', 'text'], ['anomalies', 'text'],
   ].map(([name, sort]) => `<th data-sort="${sort}" scope="col">${name}</th>`);
   const states = TCP_STATES.map((s) => `<option>${s}</option>`).join('');
   const anomalies = ANOMALY_CODES.map((a) => `<option>${a}</option>`).join('');

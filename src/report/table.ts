@@ -13,15 +13,22 @@
  */
 import type { Frame } from '../capture/frame.js';
 import type { ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
-import { bytes, seconds } from './format.js';
+import { bytes, expertEvents, handshakeOptions, seconds } from './format.js';
+
+/** Each side's Expert Info events: "retx 2 | dup ack 1", "-" when none. */
+function events(c: ConnectionSummary): string {
+  const client = expertEvents(c.client_analysis);
+  const server = expertEvents(c.server_analysis);
+  return client || server ? `${client || '-'} | ${server || '-'}` : '-';
+}
 
 const BATCH_CHARS = 64 * 1024;
 /** Rows held back for an older connection still open, at most. */
 const MAX_WAITING = 100_000;
 
-const HEADER = ['id', 'client', 'server', 'open', 'close', 'conn_state', 'client state', 'server state', 'pkts c/s', 'bytes c/s', 'duration', 'handshake', 'frames', 'anomalies'];
+const HEADER = ['id', 'client', 'server', 'open', 'close', 'conn_state', 'client state', 'server state', 'pkts c/s', 'bytes c/s', 'duration', 'handshake', 'options', 'frames', 'events c | s', 'anomalies'];
 /** Room from the start for what most captures hold: ids and frames of millions, IPv4 endpoints, states, sizes. */
-const MIN_WIDTHS = [8, 21, 21, 10, 5, 10, 12, 12, 9, 15, 9, 9, 15, 0];
+const MIN_WIDTHS = [8, 21, 21, 10, 5, 10, 12, 12, 9, 15, 9, 9, 22, 15, 12, 0];
 
 interface Row {
   frame: number;
@@ -107,7 +114,9 @@ export class TableWriter {
         `${bytes(c.orig_bytes)}/${bytes(c.resp_bytes)}`,
         seconds(c.duration),
         c.handshake_rtt === null ? '-' : seconds(c.handshake_rtt),
+        handshakeOptions(c),
         `${c.first_frame}-${c.last_frame}`,
+        events(c),
         anomalies,
       ],
     });

@@ -5,7 +5,8 @@
  * a rendering.
  */
 import test from 'ava';
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runPipeline } from '../../src/analyze.js';
@@ -14,7 +15,7 @@ import { reportModel } from '../../src/report/commands.js';
 import { isoTime, mdCode, clockTime } from '../../src/report/format.js';
 import { ladderText } from '../../src/report/ladder.js';
 import { renderMarkdown, renderText } from '../../src/report/render-text.js';
-import { CAPTURES, PUBLIC_CAPTURES } from '../helpers/paths.js';
+import { CAPTURES, CLI, PUBLIC_CAPTURES } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
 const kernel = readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(CAPTURES, f));
@@ -111,4 +112,24 @@ test('Markdown report: every example links to its ladder heading', async (t) => 
   t.regex(md, /Examples: \[C9\]\(#c9\)/);
   t.regex(md, /^### C9$/m);
   t.regex(md, /Wireshark: `\(ip\.src==/);
+});
+
+test('a full disk is exit 2 with a message: report -o leaves no file, and standard output on a full device is no silent truncation', (t) => {
+  const capture = path.join(CAPTURES, 'time-wait-storm.pcap');
+  const full = openSync('/dev/full', 'w');
+  const out = spawnSync(process.execPath, [CLI, 'report', '--format', 'html', capture], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+  closeSync(full);
+  t.is(out.status, 2);
+  t.regex(out.stderr, /cannot write output: ENOSPC/);
+  // A filesystem of 64 KiB, too small for the 200 KB report: only where this process may mount one.
+  const tiny = mkdtempSync(path.join(os.tmpdir(), 'tiny-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', tiny]).status !== 0) return t.pass('no tmpfs can be mounted here: the -o half is not run');
+  try {
+    const r = runCli(['report', '--format', 'html', '-o', path.join(tiny, 'r.html'), capture]);
+    t.is(r.status, 2);
+    t.regex(r.stderr, /r\.html: cannot write: no space left on the device \(ENOSPC\); nothing was written to it/);
+    t.deepEqual(readdirSync(tiny), [], 'neither the file nor its temporary');
+  } finally {
+    spawnSync('umount', [tiny]);
+  }
 });
