@@ -81,9 +81,8 @@ export async function runStates(
       { ...options, onFirstPacket: (ts) => (view ??= new StatesAt(moment(ts))) },
       {
         connection: (c, log) => {
-          const record = toConnectionRecord(c, log);
-          view!.add(record);
-          spool?.write(JSON.stringify(record) + '\n');
+          view!.add(c, log);
+          spool?.write(JSON.stringify(toConnectionRecord(c, log)) + '\n');
         },
         finding: (f) => findings.push(f),
         summary: () => {},

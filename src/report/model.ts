@@ -89,9 +89,15 @@ class Smallest<T> {
     private readonly key: (item: T) => number,
   ) {}
 
+  /** Would an item of this key be kept? (Lets the caller skip making it.) */
+  wants(key: number): boolean {
+    const items = this.items;
+    return items.length < this.limit || key < this.key(items[items.length - 1]!);
+  }
+
   offer(item: T): void {
     const items = this.items;
-    if (items.length === this.limit && this.key(item) >= this.key(items[items.length - 1]!)) return;
+    if (!this.wants(this.key(item))) return;
     let i = items.length;
     while (i > 0 && this.key(items[i - 1]!) > this.key(item)) i--;
     items.splice(i, 0, item);
@@ -153,9 +159,7 @@ export class ReportBuilder {
       if (this.examples.size >= MAX_EXAMPLE_GROUPS) return;
       this.examples.set(key, (kept = new Smallest<ConnectionRecord>(EXAMPLES, (c) => c.first_frame)));
     }
-    const frame = this.current!.summary.first_frame;
-    const all = kept.all;
-    if (all.length < EXAMPLES || frame < all[all.length - 1]!.first_frame) kept.offer(this.record());
+    if (kept.wants(this.current!.summary.first_frame)) kept.offer(this.record());
   }
 
   /** One ended connection, as the pipeline hands it on. */
@@ -170,11 +174,10 @@ export class ReportBuilder {
     if (this.wanted.has(c.id)) this.requested.push(this.record());
     if (c.anomalies.some((a) => SERIOUS_ANOMALIES.has(a.code))) {
       this.flaggedTotal++;
-      const all = this.flagged.all;
-      if (all.length < MAX_FLAGGED || c.first_frame < all[all.length - 1]!.first_frame) this.flagged.offer(this.record());
+      if (this.flagged.wants(c.first_frame)) this.flagged.offer(this.record());
     }
     this.countShortWaits(c);
-    this.table.offer(row(c));
+    if (this.table.wants(c.first_frame)) this.table.offer(row(c));
     this.current = undefined;
   }
 

@@ -1,6 +1,7 @@
 /** The netstat view at a moment: each endpoint's state at time T, from the transitions of every connection. */
 import { hostOf } from '../flow/address.js';
-import type { ConnectionRecord } from '../records.js';
+import type { ConnectionSummary, Side } from '../records.js';
+import { codeFrom, codeSide, codeTo, type TransitionLogView } from '../state/transition-log.js';
 import type { TcpState } from '../state/states.js';
 import { isoTime } from './format.js';
 
@@ -43,29 +44,31 @@ export function resolveAt(spec: AtSpec, start: number | null, end: number | null
   return at;
 }
 
-/** A side's state at time `at`, or undefined when the connection had not begun. */
-export function stateAt(c: ConnectionRecord, side: 'client' | 'server', at: number): TcpState | undefined {
+/** A side's state at time `at`, or undefined when the connection had not begun: from its record's transitions, or from the numbers of its log. */
+export function stateAt(c: ConnectionSummary, log: TransitionLogView, side: Side, at: number): TcpState | undefined {
   if (at < c.first_ts) return undefined;
   let state: TcpState | undefined;
-  for (const t of c.transitions) {
-    if (t.side !== side) continue;
-    if (t.ts > at) return state ?? t.from;
-    state = t.to;
+  for (let i = 0; i < log.length; i++) {
+    const code = log.code(i);
+    if (codeSide(code) !== side) continue;
+    if (log.ts(i) > at) return state ?? codeFrom(code);
+    state = codeTo(code);
   }
   return state ?? (c.opening === 'midstream' ? (side === 'client' ? c.client_state : c.server_state) : 'CLOSED');
 }
 
 export type HostStates = Map<string, Partial<Record<TcpState, number>>>;
 
-
+/** Endpoints per state on each host at a moment (Infinity: the end of the capture), counted as connections end. */
 export class StatesAt {
   readonly hosts: HostStates = new Map();
 
   constructor(private readonly at: number) {}
 
-  add(c: ConnectionRecord): void {
+  add(c: ConnectionSummary, log: TransitionLogView): void {
     for (const side of ['client', 'server'] as const) {
-      const state = stateAt(c, side, this.at);
+      // At the end, each side is in its last state.
+      const state = this.at === Infinity ? (side === 'client' ? c.client_state : c.server_state) : stateAt(c, log, side, this.at);
       if (!state || state === 'CLOSED') continue;
       const host = hostOf(c[side]);
       let counts = this.hosts.get(host);
