@@ -20,11 +20,9 @@ export class Endpoint {
   hasSndNxt = false;
   /** Sequence number of our FIN, once sent (-1 before). */
   finSeq = -1;
-  /** The peer acknowledged our FIN, at finAckedTs as the capture saw it. */
+  /** The peer acknowledged our FIN (the state it moved us to began then). */
   finAcked = false;
-  finAckedTs = -1;
-  /** When we last sent a SYN (or SYN-ACK) and a FIN (-1: never): the previous transmission of a retransmitted one. */
-  lastSynTs = -1;
+  /** When we last sent a FIN (-1: never): the previous transmission of one sent again. */
   lastFinTs = -1;
   /**
    * ACKs of our FIN proved lost: each time we sent the FIN again after one was
@@ -32,9 +30,6 @@ export class Endpoint {
    * once our silence proves it arrived.
    */
   finAckLosses = 0;
-  /** When and in which frame we first sent our FIN. */
-  finTs = -1;
-  finFrame = 0;
   /** A SYN sent again after a SYN-ACK proved that SYN-ACK lost: later ones move us only once our ACK proves them. */
   synAckLost = false;
   /** Our FIN was not captured: the peer's ACK of one sequence number past our last byte proved it. */
@@ -84,21 +79,20 @@ export class Endpoint {
    * the series (CLOSED), that our FIN was acknowledged, by the ACK seen at
    * `pendingAckTs` (frame `pendingAckFrame`) or by one the capture missed
    * (-1), or that a listener kept no request: `silenceProves` says which.
+   * The silence must last `silenceSpan` seconds of capture time seen, from
+   * `silenceDue - silenceSpan`.
    */
   silenceDue = Infinity;
   silenceProves: Silence = Silence.GaveUp;
-  /** The silence counts from silenceSince, for silenceSpan seconds of capture time seen. */
-  silenceSince = 0;
   silenceSpan = 0;
   pendingAckTs = -1;
   pendingAckFrame = 0;
   /**
-   * The state before we were taken for CLOSED at closedTs without a packet of
-   * ours (an RST we received, or our silence; null: none): a later segment of
-   * ours proves otherwise. `closedByRst` says which.
+   * The state before we were taken for CLOSED (at `since`) without a packet
+   * of ours (an RST we received, or our silence; null: none): a later
+   * segment of ours proves otherwise. `closedByRst` says which.
    */
   stateBeforeClose: TcpState | null = null;
-  closedTs = -1;
   closedByRst = false;
 
   zeroWindowSince = -1;
@@ -124,12 +118,8 @@ export class Endpoint {
     this.hasSndNxt = false;
     this.finSeq = -1;
     this.finAcked = false;
-    this.finAckedTs = -1;
-    this.lastSynTs = -1;
     this.lastFinTs = -1;
     this.finAckLosses = 0;
-    this.finTs = -1;
-    this.finFrame = 0;
     this.synAckLost = false;
     this.finInferred = false;
     this.finCarriedAck = -1;
@@ -157,12 +147,10 @@ export class Endpoint {
     this.probesUnanswered = 0;
     this.silenceDue = Infinity;
     this.silenceProves = Silence.GaveUp;
-    this.silenceSince = 0;
     this.silenceSpan = 0;
     this.pendingAckTs = -1;
     this.pendingAckFrame = 0;
     this.stateBeforeClose = null;
-    this.closedTs = -1;
     this.closedByRst = false;
     this.zeroWindowSince = -1;
     this.zeroWindowFrame = 0;

@@ -26,7 +26,7 @@ import { gaveUpAt, Retransmitted, RTO_MIN, Silence, stoppedBy, SYNACK_TIMEOUT } 
 import { Endpoint } from './endpoint.js';
 import { seqAdd, seqDiff, seqGe, seqLe, seqLt } from './seq.js';
 import { assertNever, isCloseWait, isOpening, isOver, type TcpState } from './states.js';
-import { TransitionLog, transitionCode, type Cause } from './transition-log.js';
+import { codeCause, codeSide, TransitionLog, transitionCode, type Cause } from './transition-log.js';
 import { classifyVantage, isNear, type Vantage } from './vantage.js';
 
 /** One segment, as the machine needs it. */
@@ -110,6 +110,9 @@ const WITHOUT_PEER_FIN = {
 
 const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
 
+/** A listener's move on its first SYN-ACK, as the log codes it. */
+const SYN_ACK_SENT = transitionCode('server', 'CLOSED', 'SYN_RECV', 'sent SYN-ACK', false);
+
 /** A state in which a side waits on its peer during a close (CLOSING waits for its FIN's ACK). */
 const closing = (state: TcpState): boolean => isCloseWait(state) || state === 'CLOSING';
 
@@ -130,9 +133,6 @@ export class ConnectionMachine {
   /** RSTs seen that the receiver would ignore (out of window). */
   ignoredRsts = 0;
   observer: TransitionObserver | undefined = undefined;
-  /** The handshake at the capture point: the client's last SYN before a SYN-ACK, the server's last SYN-ACK (-1: not seen). */
-  private synTs = -1;
-  private synAckTs = -1;
   /**
    * Round trip from the capture point to each side and back, from the
    * handshake (-1: unknown): SYN to SYN-ACK for the server, SYN-ACK to ACK
@@ -163,8 +163,6 @@ export class ConnectionMachine {
     this.ignoredRsts = 0;
     this.observer = undefined;
     this.unseen = NOTHING_UNSEEN;
-    this.synTs = -1;
-    this.synAckTs = -1;
     this.clientRoundTrip = -1;
     this.serverRoundTrip = -1;
     this.cleanHandshake = false;
@@ -312,18 +310,17 @@ export class ConnectionMachine {
       if (!firstSynAckAfterOwnSyn) {
         snd.synRetransmits++;
         out.retransmission = true;
-        this.noteRetransmission(snd, s.flags & ACK ? Retransmitted.SynAck : Retransmitted.Syn, s.ts, snd.lastSynTs);
+        // The first time, the previous transmission is the one the side's state began with.
+        this.noteRetransmission(snd, s.flags & ACK ? Retransmitted.SynAck : Retransmitted.Syn, s.ts, snd.rtxCount > 0 ? snd.rtxLastTs : snd.since);
       }
     } else {
       snd.isn = s.seq;
       snd.hasIsn = true;
       snd.wscale = s.wscale >= 0 ? Math.min(s.wscale, 14) : 0;
     }
-    snd.lastSynTs = s.ts;
     if (s.flags & ACK) {
       snd.sentSynAck = true;
       this.sawSynAck = true;
-      if (from === 'server' && !this.handshakeAcked) this.synAckTs = s.ts;
       switch (snd.state) {
         case 'CLOSED': // a listener answers a SYN; unless the handshake's ACK comes, it sends the SYN-ACK again
         case 'UNKNOWN':
@@ -364,7 +361,6 @@ export class ConnectionMachine {
     } else {
       snd.sentSyn = true;
       this.sawSyn = true;
-      if (from === 'client' && this.synAckTs < 0) this.synTs = s.ts;
       if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
       // The SYN sent again after a SYN-ACK moved us: that SYN-ACK never arrived.
       else if (out.retransmission && snd.state === 'ESTABLISHED' && snd.unconfirmedEstablished >= 0 && s.ts - this.log.ts(snd.unconfirmedEstablished) > this.reactionTime(from)) {
@@ -401,7 +397,7 @@ export class ConnectionMachine {
     const probed = snd.probesUnanswered > 0;
     if (!isOver(snd.state)) this.move(from, 'CLOSED', probed ? 'sent RST after unanswered keepalive probes' : 'sent RST', s.ts, s.frame);
     if (rcv.state === 'CLOSED') return;
-    if (rcv.state !== 'SYN_SENT') this.closedWithoutProof(rcv, s.ts, true);
+    if (rcv.state !== 'SYN_SENT') this.closedWithoutProof(rcv, true);
     this.move(to, 'CLOSED', 'received RST', s.ts, s.frame);
   }
 
@@ -415,10 +411,28 @@ export class ConnectionMachine {
     return d >= -1 && d < window;
   }
 
-  /** `e` is taken for CLOSED at `ts` with no packet of its own to prove it: remember where it was. */
-  private closedWithoutProof(e: Endpoint, ts: number, byRst: boolean): void {
+  /**
+   * When the handshake's SYN-ACK left the server, for timing: its move to
+   * SYN_RECV on its first SYN-ACK (-1: none, as in a simultaneous open).
+   * The log holds the handshake alone at this point.
+   */
+  private handshakeTimes(): number {
+    for (let i = 0; i < this.log.length; i++) if (this.log.code(i) === SYN_ACK_SENT) return this.log.ts(i);
+    return -1;
+  }
+
+  /** The log index of `side`'s FIN as the capture saw it (-1: none). */
+  private sentFinEntry(side: Side): number {
+    for (let i = 0; i < this.log.length; i++) {
+      const code = this.log.code(i);
+      if (codeSide(code) === side && codeCause(code) === 'sent FIN') return i;
+    }
+    return -1;
+  }
+
+  /** `e` is about to be taken for CLOSED with no packet of its own to prove it: remember where it was. */
+  private closedWithoutProof(e: Endpoint, byRst: boolean): void {
     e.stateBeforeClose = e.state;
-    e.closedTs = ts;
     e.closedByRst = byRst;
   }
 
@@ -434,7 +448,7 @@ export class ConnectionMachine {
       snd.stateBeforeClose = null;
       return;
     }
-    if (s.ts - snd.closedTs <= this.reactionTime(from)) return; // sent before the RST reached it
+    if (s.ts - snd.since <= this.reactionTime(from)) return; // sent before the RST reached it
     const before = snd.stateBeforeClose!;
     snd.stateBeforeClose = null;
     this.move(from, before, snd.closedByRst ? 'sent after an RST: did not take it' : 'sent after its silence: had not closed', s.ts, s.frame, true);
@@ -503,9 +517,10 @@ export class ConnectionMachine {
     }
     // The handshake's last ACK reaches the SYN_RECV side, unless that side showed it drops them.
     if (rcv.state === 'SYN_RECV' && acksPeerSyn) {
-      if (!this.handshakeAcked && from === 'client' && this.synTs >= 0 && this.synAckTs >= 0) {
-        this.serverRoundTrip = Math.max(0, this.synAckTs - this.synTs);
-        this.clientRoundTrip = Math.max(0, s.ts - this.synAckTs);
+      const synAck = !this.handshakeAcked && from === 'client' && this.sawSyn ? this.handshakeTimes() : -1;
+      if (synAck >= 0) {
+        this.serverRoundTrip = Math.max(0, synAck - this.log.ts(0));
+        this.clientRoundTrip = Math.max(0, s.ts - synAck);
         // A pure ACK answers at once; data may have waited on its application (or followed an ACK the capture lost).
         this.cleanHandshake = snd.synRetransmits === 0 && rcv.synRetransmits === 0 && s.len === 0;
       }
@@ -595,7 +610,6 @@ export class ConnectionMachine {
   private finAcknowledged(side: Side, cause: Cause, ts: number, frame: number, inferred: boolean): void {
     const e = this.endpoint(side);
     e.finAcked = true;
-    e.finAckedTs = ts;
     e.pendingAckTs = -1;
     e.rtxCount = 0;
     this.setDue(e, Infinity);
@@ -670,7 +684,7 @@ export class ConnectionMachine {
         this.noteRetransmission(snd, Retransmitted.Fin, s.ts, snd.lastFinTs);
         snd.lastFinTs = s.ts;
         // A FIN sent again after we saw its ACK, later than the ACK could have reached us: that ACK never did.
-        if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT') && s.ts - snd.finAckedTs > this.reactionTime(from)) {
+        if (snd.finAcked && (snd.state === 'CLOSED' || snd.state === 'FIN_WAIT2' || snd.state === 'TIME_WAIT') && s.ts - snd.since > this.reactionTime(from)) {
           snd.finAcked = false;
           snd.finAckLosses++;
           const back: TcpState = snd.state === 'CLOSED' ? 'LAST_ACK' : snd.state === 'FIN_WAIT2' ? 'FIN_WAIT1' : 'CLOSING';
@@ -679,9 +693,10 @@ export class ConnectionMachine {
         // Sent again with no ACK seen: the FIN or its ACK was lost. Seen near the peer, the FIN arrived.
         const to = other(from);
         const rcv = this.endpoint(to);
-        if (snd.finRetransmits === 1 && snd.finTs >= 0 && !rcv.peerFinAcked && isNear(this.vantage, to)) {
+        const fin = snd.finRetransmits === 1 && !rcv.peerFinAcked && isNear(this.vantage, to) ? this.sentFinEntry(from) : -1;
+        if (fin >= 0) {
           rcv.peerFinAcked = true;
-          this.receiveFin(to, snd.finTs, snd.finFrame, 'received FIN: seen near it, its ACK lost', true);
+          this.receiveFin(to, this.log.ts(fin), this.log.frame(fin), 'received FIN: seen near it, its ACK lost', true);
         }
         return;
       }
@@ -689,8 +704,6 @@ export class ConnectionMachine {
       this.unsendFin(from, s); // a FIN past the one we inferred: that one was a data byte
     }
     snd.lastFinTs = s.ts;
-    snd.finTs = s.ts;
-    snd.finFrame = s.frame;
     this.sendFin(from, finSeq, s.flags & ACK ? s.ack : -1, s.ts, s.frame, 'sent FIN', false);
     // Unacknowledged, our FIN would be sent again: if it never is, its ACK arrived where the capture did not see it.
     if (!snd.finAcked && snd.rtxCount === 0) {
@@ -763,7 +776,6 @@ export class ConnectionMachine {
   /** Once `e` has been silent `span` seconds of capture time seen since `since`, its silence proves `what`. */
   private awaitSilence(e: Endpoint, what: Silence, since: number, span: number): void {
     e.silenceProves = what;
-    e.silenceSince = since;
     e.silenceSpan = span;
     this.setDue(e, since + span);
   }
@@ -789,9 +801,10 @@ export class ConnectionMachine {
       const e = this.endpoint(side);
       if (e.silenceDue > now) continue;
       // Time the capture did not see (a gap between files) proves nothing: the due time moves past it.
-      const unseen = this.unseen.within(e.silenceSince, now);
-      if (unseen > 0 && now - e.silenceSince - unseen < e.silenceSpan) {
-        this.setDue(e, e.silenceSince + e.silenceSpan + unseen);
+      const since = e.silenceDue - e.silenceSpan;
+      const unseen = this.unseen.within(since, now);
+      if (unseen > 0 && now - since - unseen < e.silenceSpan) {
+        this.setDue(e, e.silenceDue + unseen); // counting from as much later
         continue;
       }
       const what = e.silenceProves;
@@ -845,7 +858,7 @@ export class ConnectionMachine {
     if (cause === undefined || isOver(e.state) || e.rtxInterval < 0.9 * RTO_MIN) return;
     if (e.rtxKind !== Retransmitted.Syn && this.endpoint(other(side)).sentPackets === 0) return;
     const at = gaveUpAt(e.rtxLastTs, e.rtxCount, e.rtxInterval);
-    this.closedWithoutProof(e, at, false);
+    this.closedWithoutProof(e, false);
     this.move(side, 'CLOSED', cause, at, undefined, true);
     e.rtxCount = 0;
   }
@@ -854,8 +867,8 @@ export class ConnectionMachine {
   private keptNoRequest(side: Side): void {
     const e = this.endpoint(side);
     if (e.state !== 'SYN_RECV' || e.handshakeAckDrops > 0) return;
-    const at = e.lastSynTs + SYNACK_TIMEOUT;
-    this.closedWithoutProof(e, at, false);
+    const at = e.since + SYNACK_TIMEOUT;
+    this.closedWithoutProof(e, false);
     this.move(side, 'CLOSED', 'sent no SYN-ACK again: kept no request (SYN cookie)', at, undefined, true);
   }
 }
