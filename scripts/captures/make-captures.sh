@@ -264,6 +264,21 @@ scenario_port_reuse() {
   run port-reuse        "10.77.0.2 8080 closefirst 2"  "10.77.0.2 8080 2 0.5 bind:40000" 3
 }
 
+# port-reuse-storm: the server closes first and holds TIME_WAIT; the client has eight
+# source ports, so each new SYN lands on a 4-tuple the server still holds in
+# TIME_WAIT, which it takes (timestamps): a web server under short connections.
+scenario_port_reuse_storm() {
+  setup
+  ip netns exec $CLI sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
+  start_capture port-reuse-storm
+  ip netns exec $SRV python3 "$here/server.py" 10.77.0.2 8080 closefirst 240 &
+  sleep 0.5
+  ip netns exec $CLI python3 "$here/client.py" 10.77.0.2 8080 240 0.005 wait &
+  sleep 5
+  stop_capture port-reuse-storm
+  cleanup
+}
+
 # midstream: the capture starts after the handshake; the connection closes during it.
 scenario_midstream() {
   setup
@@ -382,7 +397,7 @@ scenario_server_time_wait() {
   run server-time-wait  "10.77.0.2 8080 closefirst 150" "10.77.0.2 8080 150 0 wait" 5
 }
 
-ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow half-close-stream simultaneous-open"
+ALL="close-wait-leak client-close server-close refused linger-abort ipv6-client-close time-wait-storm syn-blackhole half-open-syn-recv fin-wait1-silent-peer last-ack-lost-ack any-sll2 pcapng-client-close keepalive-idle zero-window ipv6-close-wait kill9-client port-reuse midstream syn-flood port-scan rst-out-of-window simultaneous-close overlapping-retransmission fin-before-handshake server-time-wait accept-queue-overflow half-close-stream simultaneous-open port-reuse-storm"
 
 # No names: every scenario. Names: only those, every other file left as it is.
 for name in ${*:-$ALL}; do

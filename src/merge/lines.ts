@@ -70,3 +70,21 @@ export function withAnomaly(line: Buffer, anomaly: string): Buffer {
   const close = at - 1;
   return Buffer.concat([line.subarray(0, close), Buffer.from(close === start ? anomaly : `,${anomaly}`), line.subarray(close)]);
 }
+
+/** The line with the anomaly object that begins `{<marker>` replaced by `anomaly` (JSON), or with `anomaly` added last when it has none. */
+export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: string): Buffer {
+  const found = line.indexOf(marker);
+  if (found < 1 || line[found - 1] !== 0x7b) return withAnomaly(line, anomaly);
+  const start = found - 1;
+  let at = found;
+  let inString = false;
+  for (; at < line.length; at++) {
+    const c = line[at]!;
+    if (inString) {
+      if (c === BACKSLASH) at++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7d) break;
+  }
+  return Buffer.concat([line.subarray(0, start), Buffer.from(anomaly), line.subarray(at + 1)]);
+}

@@ -36,7 +36,7 @@ import { transitionCode, type Cause, type TransitionLogView } from '../state/tra
 import { AnalysisFile, MergeInputError } from './analysis-file.js';
 import { WATCHED_PACKETS } from './collector.js';
 import { addressPacket, parseEndpoint } from './endpoint.js';
-import { lineHead, tupleKey, withAnomaly, withId, type LineHead } from './lines.js';
+import { lineHead, tupleKey, withAnomalyReplaced, withId, type LineHead } from './lines.js';
 import { readHeads, readOpen, readWatched, writeParts, type Head, type WatchedEntry } from './parts.js';
 import { capture, restore } from './snapshot.js';
 import { aggregatesFromJson, aggregatesToJson, MERGE_STATE_VERSION, type MergeStateRecord } from './state.js';
@@ -51,12 +51,17 @@ export interface MergeSink {
   summary(record: SummaryRecord): void;
 }
 
-/** A lifecycle open at the end of the range merged so far: its record as of then, and its state. */
+/**
+ * A lifecycle open at the end of the range merged so far: its state, and its
+ * record as of the end of the input it was last joined at (`stale`: an
+ * earlier input than the last; made again at the end).
+ */
 interface Open {
   key: string;
   id: string;
   lifecycle: Lifecycle;
   record: Buffer;
+  stale: boolean;
 }
 
 /** A record of the next file on the 4-tuple of an open lifecycle: held until the join says what becomes of it. */
@@ -72,6 +77,7 @@ interface Held {
 /** The output is handed on in pieces of this size. */
 const OUT_CHUNK = 1 << 20;
 const TIME_WAIT_REUSE: ConnectionSummary['anomalies'][number]['code'] = 'time_wait_reuse';
+const TIME_WAIT_REUSE_CODE = Buffer.from(`"code":"${TIME_WAIT_REUSE}"`);
 
 export async function mergeAnalyses(paths: string[], sink: MergeSink, warn: (message: string) => void): Promise<SummaryRecord> {
   const inputs = paths.map((p) => new AnalysisFile(p));
@@ -226,7 +232,7 @@ class Merger {
     if (i !== snapshots.length) throw new MergeInputError(input.path, `its merge state holds ${snapshots.length} open lifecycles and its output ${i} records of them`);
 
     if (this.open.length > 0) {
-      this.join(held, clock ?? -Infinity, state.read.lastTcpTs ?? clock ?? -Infinity, state.read.lastTs ?? previousEnd ?? 0, input, nextOpen);
+      this.join(this.open, held, clock ?? -Infinity, state.read.lastTcpTs ?? clock ?? -Infinity, state.read.lastTs ?? previousEnd ?? 0, input, nextOpen);
     }
     this.open = nextOpen;
   }
@@ -235,10 +241,12 @@ class Merger {
   private keep(line: Buffer, head: LineHead, frame: number, key: string, lifecycle: Lifecycle | undefined, apart: boolean, open: Open[]): void {
     const pieces = withId(line, head, frame);
     if (lifecycle) {
-      open.push({ key, id: `C${frame}`, lifecycle, record: Buffer.concat(pieces) });
+      open.push({ key, id: `C${frame}`, lifecycle, record: Buffer.concat(pieces), stale: false });
       return;
     }
     if (apart) this.count(this.apart, parseRecord(Buffer.concat(pieces)));
+    // Records the join made may still sit in the encoder: they go out first, so no line is cut by another.
+    this.encoder.flush();
     for (const piece of pieces) this.out(piece);
   }
 
@@ -249,9 +257,12 @@ class Merger {
 
   /**
    * Joins the open lifecycles of the range so far with what the next input
-   * kept of their 4-tuples, in a tracker that restores them.
+   * kept of their 4-tuples, in a tracker that restores them. Only those the
+   * next input touches go through it: a 4-tuple of its records, or a TIME_WAIT
+   * that runs out by its clock. One run leaves the others as they stand, and
+   * so does the join: they go on, stale, their records made at the end.
    */
-  private join(held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile, nextOpen: Open[]): void {
+  private join(opens: Open[], held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile | undefined, nextOpen: Open[]): void {
     const timeWait = this.options.time_wait;
     const watch = new JoinWatch();
     let sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
@@ -262,7 +273,7 @@ class Merger {
       const key = watch.keys.get(l)!;
       if (watch.closing) {
         const record = this.encodeApart(summary, log);
-        nextOpen.push({ key, id: summary.id, lifecycle: watch.opened!, record });
+        nextOpen.push({ key, id: summary.id, lifecycle: watch.opened!, record, stale: false });
         return;
       }
       const apart = this.watched.has(Number(summary.id.slice(1)));
@@ -270,13 +281,6 @@ class Merger {
       this.encoder.connection(summary, log);
     });
     tracker.advance(clock);
-    const live = new Map<string, Lifecycle>();
-    for (const o of this.open) {
-      const l = o.lifecycle;
-      watch.mark(l, o.id, o.key);
-      tracker.adopt(l);
-      live.set(o.key, l);
-    }
     watch.sweepCheck = (l, at) => sweepCheck?.(l, at);
     sweepCheck = (l, at) => {
       const earliest = l.lastTs + timeWait;
@@ -288,7 +292,7 @@ class Merger {
     };
 
     // The events: each held record's kept packets, or where it began with a SYN; in time order.
-    interface Event { key: string; record: Held; index: number; packet: PacketView; last: boolean; stub: boolean; file: string | undefined }
+    interface Event { key: string; record: Held; index: number; packet: PacketView; last: boolean; stub: boolean; file: string | undefined; frame: number }
     const events: Event[] = [];
     const failed = new Set<string>();
     const failedRecord = new Set<Held>();
@@ -300,7 +304,9 @@ class Merger {
           for (let index = 0; index < kept; index++) {
             const packet = new PacketView();
             unpackPacket(entry.packets, index, packet);
-            events.push({ key, record, index, packet, last: index === kept - 1, stub: false, file: this.files[entry.packets[index * PACKET_SLOTS + FILE_SLOT]!]?.name });
+            const file = entry.packets[index * PACKET_SLOTS + FILE_SLOT]!;
+            // A lifecycle this packet begins is named by its own frame across the range, as one run names it.
+            events.push({ key, record, index, packet, last: index === kept - 1, stub: false, file: this.files[file]?.name, frame: this.framesBefore(file) + packet.fileFrameNo });
           }
           if (entry.total > WATCHED_PACKETS) failedRecord.add(record);
           continue;
@@ -313,7 +319,7 @@ class Merger {
           failedRecord.add(record);
           const packet = new PacketView();
           packet.ts = firstTs(record.line) ?? 0;
-          events.push({ key, record, index: 0, packet, last: true, stub: true, file: undefined });
+          events.push({ key, record, index: 0, packet, last: true, stub: true, file: undefined, frame: record.frame });
           continue;
         }
         const packet = new PacketView();
@@ -324,10 +330,24 @@ class Merger {
         packet.flags = SYN;
         packet.frameNo = firstFrame(record.line) ?? record.frame;
         packet.fileFrameNo = firstFrameInFile(record.line) ?? packet.frameNo;
-        events.push({ key, record, index: 0, packet, last: true, stub: true, file: this.fileOf(record.frame) });
+        events.push({ key, record, index: 0, packet, last: true, stub: true, file: this.fileOf(record.frame), frame: record.frame });
       }
     }
     events.sort((a, b) => a.packet.ts - b.packet.ts || a.record.frame - b.record.frame || a.index - b.index);
+
+    // The clock runs to the next input's last packet (or a later kept one): a TIME_WAIT over by then ends in the join.
+    const horizon = Math.max(clock, nextClock, events.at(-1)?.packet.ts ?? -Infinity);
+    const live = new Map<string, Lifecycle>();
+    for (const o of opens) {
+      const l = o.lifecycle;
+      if (input && !held.has(o.key) && !(l.finished && l.lastTs + timeWait <= horizon)) {
+        nextOpen.push(o.stale ? o : { ...o, stale: true });
+        continue;
+      }
+      watch.mark(l, o.id, o.key);
+      tracker.adopt(l);
+      live.set(o.key, l);
+    }
 
     /** Per 4-tuple: the records of this input that stand as they are, and those replaced. */
     const passed = new Set<Held>();
@@ -336,7 +356,7 @@ class Merger {
     const fail = (key: string, record: Held, why: string): void => {
       if (failed.has(key)) return;
       failed.add(key);
-      this.say(`${watch.ids.get(live.get(key)!) ?? '?'} (${record.head.client} ${record.head.server}) goes on in ${input.path} as C${record.frame}, ${why}: the merge cannot replay it, and keeps both records as the files' analyses made them`);
+      this.say(`${watch.ids.get(live.get(key)!) ?? '?'} (${record.head.client} ${record.head.server}) goes on in ${input!.path} as C${record.frame}, ${why}: the merge cannot replay it, and keeps both records as the files' analyses made them`);
     };
     const decided = new Set<string>();
     for (const event of events) {
@@ -349,7 +369,7 @@ class Merger {
       const before = live.get(key)!;
       const saved = event.stub ? capture(before) : undefined;
       watch.began = undefined;
-      watch.nextId = `C${record.frame}`;
+      watch.nextId = `C${event.frame}`;
       watch.nextKey = key;
       watch.sweeping = true;
       watch.at = event.packet.ts;
@@ -372,7 +392,8 @@ class Merger {
         watch.ignored.add(began);
         decided.add(key);
         const reuse = began.timeWaitReuseSince;
-        if (reuse >= 0) patched.set(record, withAnomaly(record.line, JSON.stringify(reuseAnomaly(began))));
+        // The file's analysis gave it one already where the lifecycle before it went on into the file: one run's takes its place.
+        if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(began))));
         if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
         continue;
       }
@@ -397,6 +418,13 @@ class Merger {
     this.encoder.flush();
   }
 
+  /** Frames of the merged range before the file at index `file`. */
+  private framesBefore(file: number): number {
+    let n = 0;
+    for (let i = 0; i < file; i++) n += this.files[i]!.frames;
+    return n;
+  }
+
   /** The file of the merged range that holds frame `frame` (counted across the files). */
   private fileOf(frame: number): string | undefined {
     let end = 0;
@@ -418,8 +446,16 @@ class Merger {
 
   /** The records of the lifecycles open at the end, the findings, the merge state and the summary. */
   finish(): SummaryRecord {
-    this.encoder.flush();
     const read = this.read!;
+    // Records of lifecycles no input touched since an earlier one: made again as of the end of the range.
+    const stale = this.open.filter((o) => o.stale);
+    if (stale.length > 0) {
+      const clock = read.lastTcpTs ?? -Infinity;
+      const remade: Open[] = this.open.filter((o) => !o.stale);
+      this.join(stale, new Map(), clock, clock, read.lastTs ?? 0, undefined, remade);
+      this.open = remade;
+    }
+    this.encoder.flush();
     const openFrom = this.written;
     const openCounts = { tally: emptyTally(), findings: new FindingsAggregator({ stuckAfter: this.options.stuck_after }) };
     const end = read.lastTs ?? 0;

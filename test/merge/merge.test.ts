@@ -113,6 +113,8 @@ for (const name of EVERY_PACKET) {
 const SIZES: [string, number[]][] = [
   [path.join(CAPTURES, 'time-wait-storm.pcap'), [151]],
   [path.join(CAPTURES, 'server-time-wait.pcap'), [101]],
+  // A new SYN on a 4-tuple the server holds in TIME_WAIT every few milliseconds: continuations and reuses in one file.
+  [path.join(CAPTURES, 'port-reuse-storm.pcap'), [17, 100, 333]],
   [path.join(CAPTURES, 'syn-flood.pcap'), [7]],
   [path.join(CAPTURES, 'port-scan.pcap'), [13]],
   [path.join(PUBLIC_CAPTURES, 'zeek-ssh.pcap'), [3]],

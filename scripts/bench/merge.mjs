@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// node scripts/bench/merge.mjs [capture.pcap] [files] [runs]
+// The cost of going per file: the capture cut into N files (editcap -c), each
+// analyzed alone (`analyze --format ndjson`, as one task of a batch engine
+// would), then `merge` of the N analyses; against one `analyze` of the whole
+// capture. CPU time (user + system, GNU time) of whole processes, medians of
+// the runs; outputs written to tmpfs. Prints the ratio of the per-file total to
+// one run, merge's share of the total, and what the merge state adds in size.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const capture = process.argv[2] ?? '/tmp/tcp-lifecycle-bench.pcap';
+const parts = Number(process.argv[3] ?? 10);
+const runs = Number(process.argv[4] ?? 3);
+for (const [what, ok] of [[capture, existsSync(capture)], ['GNU time (apt-get install time)', existsSync('/usr/bin/time')], ['editcap (apt-get install wireshark-common)', spawnSync('sh', ['-c', 'command -v editcap']).status === 0]]) {
+  if (!ok) {
+    console.error(`bench-merge: ${what} not found`);
+    process.exit(2);
+  }
+}
+const cli = path.join(root, 'dist/cli.js');
+const work = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tcp-lifecycle-merge-'));
+try {
+  const packets = Number(/(\d+) packets/.exec(execFileSync(process.execPath, [path.join(root, 'scripts/bench/bare-read.mjs'), capture], { encoding: 'utf8' }))?.[1] ?? 0);
+  execFileSync('editcap', ['-c', String(Math.ceil(packets / parts)), capture, path.join(work, 'part.pcap')]);
+  const files = readdirSync(work).filter((f) => f.startsWith('part')).sort().map((f) => path.join(work, f));
+
+  /** CPU seconds and peak KiB of one process, its standard output to `out`. */
+  const timed = (args, out) => {
+    const fd = openSync(out, 'w');
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, cli, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    closeSync(fd);
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+    const [user, sys, kb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    return { cpu: user + sys, kb };
+  };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const one = [], perFile = [], merge = [], mergeKb = [];
+  const analyses = files.map((f) => `${f}.ndjson`);
+  for (let i = 0; i < runs; i++) {
+    one.push(timed(['analyze', '--format', 'ndjson', capture], path.join(work, 'one.ndjson')).cpu);
+    perFile.push(files.reduce((sum, f, k) => sum + timed(['analyze', '--format', 'ndjson', f], analyses[k]).cpu, 0));
+    const m = timed(['merge', ...analyses], path.join(work, 'merged.ndjson'));
+    merge.push(m.cpu);
+    mergeKb.push(m.kb);
+  }
+  const oneSize = statSync(path.join(work, 'one.ndjson')).size;
+  const partsSize = analyses.reduce((sum, f) => sum + statSync(f).size, 0);
+  const o = median(one), p = median(perFile), m = median(merge);
+  console.log(`${capture}: ${packets.toLocaleString('en')} packets in ${files.length} files, ${runs} runs, medians (CPU s, user + system)`);
+  console.log(`one analyze:             ${o.toFixed(2)}`);
+  console.log(`${files.length} analyses, one per file: ${p.toFixed(2)}`);
+  console.log(`merge:                   ${m.toFixed(2)} (peak ${Math.round(Math.max(...mergeKb) / 1024)} MiB)`);
+  console.log(`per file + merge / one:  ${((p + m) / o).toFixed(3)}`);
+  console.log(`merge share of total:    ${((100 * m) / (p + m)).toFixed(1)}%`);
+  console.log(`analyses ${(partsSize / 1e6).toFixed(1)} MB against one run's ${(oneSize / 1e6).toFixed(1)} MB: ${(partsSize / oneSize).toFixed(3)} times`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
