@@ -154,7 +154,7 @@ export class FlowTracker {
       pkt.ts = lifecycle.lastTs;
       this.backwardCount++;
     }
-    if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && this.startsNewLifecycle(lifecycle, pkt)) {
+    if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && startsNewLifecycle(lifecycle, pkt)) {
       const timeWaitSince = lifecycle.machine.endTimeWait(pkt.ts, pkt.frameNo, this.options.timeWait);
       this.retire(lifecycle, pkt.ts, false);
       lifecycle = this.begin(hash, pkt, file);
@@ -205,12 +205,6 @@ export class FlowTracker {
     this.recycled.length = 0;
   }
 
-  private startsNewLifecycle(l: Lifecycle, pkt: PacketView): boolean {
-    const sender = l.fromClient(pkt) ? l.machine.client : l.machine.server;
-    if (l.finished) return !(sender.hasIsn && sender.isn === pkt.seq); // same ISN: a retransmitted SYN
-    return sender.hasIsn && sender.isn !== pkt.seq && (sender.state === 'SYN_SENT' || sender.state === 'CLOSED');
-  }
-
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
     const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments, this.options.transitions);
@@ -221,6 +215,19 @@ export class FlowTracker {
     this.options.watch?.begin(l, pkt);
     if (this.table.size > this.options.maxLive) this.evictOne(l);
     return l;
+  }
+
+  /** The live lifecycle of a packet's 4-tuple, if any (parked ones aside). */
+  liveFor(pkt: PacketView): Lifecycle | undefined {
+    return this.table.find(flowHash(pkt), pkt);
+  }
+
+  /** Takes a lifecycle out with no record made (the merge's stand-ins, whose records their files made). */
+  drop(l: Lifecycle): void {
+    if (!this.table.remove(l.hash, l)) return;
+    this.idle.remove(l.idleLink);
+    this.done.remove(l.doneLink);
+    this.closed.remove(l.closedLink);
   }
 
   /** Takes in a lifecycle restored from the merge state of an earlier file, live as it was when that file ended. */
@@ -307,6 +314,13 @@ export class FlowTracker {
     }
     for (let head = this.done.head; head && head.owner.lastTs + wait <= this.now; head = this.done.head) this.retire(head.owner, this.now, false);
   }
+}
+
+/** Does a SYN (no ACK) on a live lifecycle's 4-tuple begin a new lifecycle, rather than go on in this one? */
+export function startsNewLifecycle(l: Lifecycle, pkt: PacketView): boolean {
+  const sender = l.fromClient(pkt) ? l.machine.client : l.machine.server;
+  if (l.finished) return !(sender.hasIsn && sender.isn === pkt.seq); // same ISN: a retransmitted SYN
+  return sender.hasIsn && sender.isn !== pkt.seq && (sender.state === 'SYN_SENT' || sender.state === 'CLOSED');
 }
 
 function mix(w0: number, w1: number, w2: number, w3: number, port: number): number {

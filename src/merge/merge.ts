@@ -27,7 +27,7 @@ import { addTally, buildSummary, countRecord, emptyTally, type ConnectionTally, 
 import { PacketView, SYN } from '../decode/packet.js';
 import { CaptureGaps } from '../flow/capture-gaps.js';
 import { Lifecycle, toConnectionRecord, type LifecycleLimits } from '../flow/lifecycle.js';
-import { FlowTracker, type TrackerWatch } from '../flow/tracker.js';
+import { FlowTracker, startsNewLifecycle, type TrackerWatch } from '../flow/tracker.js';
 import { FILE_SLOT, PACKET_SLOTS, unpackPacket } from '../parallel/packed-packets.js';
 import type { ConnectionRecord, ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
@@ -35,7 +35,7 @@ import { FindingsAggregator } from '../rules/findings.js';
 import { transitionCode, type Cause, type TransitionLogView } from '../state/transition-log.js';
 import { AnalysisFile, MergeInputError } from './analysis-file.js';
 import { WATCHED_PACKETS } from './collector.js';
-import { addressPacket, parseEndpoint } from './endpoint.js';
+import { addressPacket, parseEndpoint, type Endpoint } from './endpoint.js';
 import { lineHead, tupleKey, withAnomalyReplaced, withId, type LineHead } from './lines.js';
 import { readHeads, readOpen, readWatched, writeParts, type Head, type WatchedEntry } from './parts.js';
 import { capture, restore } from './snapshot.js';
@@ -112,6 +112,7 @@ class Merger {
   private open: Open[] = [];
   private readonly heads = new Map<number, Head>();
   private readonly watched = new Map<number, WatchedEntry>();
+  private readonly endpoints = new Map<string, Endpoint | undefined>();
   private readonly warnings: string[] = [];
   private readonly gaps = new CaptureGaps();
   private readonly encoder: NdjsonEncoder;
@@ -268,7 +269,6 @@ class Merger {
     let sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
     const tracker = new FlowTracker({ stuckAfter: this.options.stuck_after, timeWait, maxLive: Number.MAX_SAFE_INTEGER, keepSegments: 0, watch, gaps: this.gaps }, (summary, log) => {
       const l = watch.current!;
-      if (watch.ignored.has(l)) return;
       summary.id = watch.ids.get(l)!;
       const key = watch.keys.get(l)!;
       if (watch.closing) {
@@ -312,8 +312,8 @@ class Merger {
           continue;
         }
         const head = this.heads.get(record.frame);
-        const client = parseEndpoint(record.head.client);
-        const server = parseEndpoint(record.head.server);
+        const client = this.endpoint(record.head.client);
+        const server = this.endpoint(record.head.server);
         if (!head || !client || !server) {
           // Nothing kept of where it began (a lifecycle an earlier merge joined): the 4-tuple cannot be replayed from here on.
           failedRecord.add(record);
@@ -367,7 +367,6 @@ class Merger {
         continue;
       }
       const before = live.get(key)!;
-      const saved = event.stub ? capture(before) : undefined;
       watch.began = undefined;
       watch.nextId = `C${event.frame}`;
       watch.nextKey = key;
@@ -375,6 +374,13 @@ class Merger {
       watch.at = event.packet.ts;
       tracker.advance(event.packet.ts);
       watch.sweeping = false;
+      if (event.stub) {
+        const standing = tracker.liveFor(event.packet);
+        if (standing && !startsNewLifecycle(standing, event.packet)) {
+          fail(key, record, 'with a SYN one run takes into the earlier lifecycle (sent again, or a port reused while that lifecycle stood open) and then a plain handshake, which its analysis did not keep');
+          continue;
+        }
+      }
       tracker.onPacket(event.packet, event.file);
       const began = watch.began as Lifecycle | undefined;
       if (event.index === 0 && began) live.set(key, began);
@@ -383,17 +389,14 @@ class Merger {
         this.watched.delete(Number(watch.ids.get(before)!.slice(1)));
       }
       if (event.stub) {
-        if (!began) {
-          restore(saved!, before);
-          fail(key, record, 'with a SYN one run takes into the earlier lifecycle (sent again, or a port reused while that lifecycle stood open) and then a plain handshake, which its analysis did not keep');
-          continue;
-        }
         // A new lifecycle took the 4-tuple: its record is the file's, with the old TIME_WAIT's end if it cut one short.
-        watch.ignored.add(began);
+        // (The SYN did not go on in a standing lifecycle, so it began one: a stand-in, out of the tracker at once.)
+        const standIn = began!;
+        tracker.drop(standIn);
         decided.add(key);
-        const reuse = began.timeWaitReuseSince;
+        const reuse = standIn.timeWaitReuseSince;
         // The file's analysis gave it one already where the lifecycle before it went on into the file: one run's takes its place.
-        if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(began))));
+        if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn))));
         if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
         continue;
       }
@@ -416,6 +419,13 @@ class Merger {
       }
     }
     this.encoder.flush();
+  }
+
+  /** An endpoint's text parsed, once per endpoint (a busy server's clients reuse their ports file after file). */
+  private endpoint(text: string): Endpoint | undefined {
+    let parsed = this.endpoints.get(text);
+    if (parsed === undefined && !this.endpoints.has(text)) this.endpoints.set(text, (parsed = parseEndpoint(text)));
+    return parsed;
   }
 
   /** Frames of the merged range before the file at index `file`. */
@@ -503,8 +513,6 @@ class Merger {
 class JoinWatch implements TrackerWatch {
   readonly ids = new Map<Lifecycle, string>();
   readonly keys = new Map<Lifecycle, string>();
-  /** Stand-ins begun from a SYN alone: their records are the file's. */
-  readonly ignored = new Set<Lifecycle>();
   began: Lifecycle | undefined;
   current: Lifecycle | undefined;
   nextId = '';
@@ -533,7 +541,7 @@ class JoinWatch implements TrackerWatch {
 
   ended(l: Lifecycle): void {
     this.current = l;
-    if (this.sweeping && l.finished && !this.ignored.has(l)) this.sweepCheck?.(l, this.at);
+    if (this.sweeping && l.finished) this.sweepCheck?.(l, this.at);
   }
 
   open(l: Lifecycle): void {
