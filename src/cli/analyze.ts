@@ -1,7 +1,6 @@
 /** `analyze`: every connection lifecycle, as a text table or NDJSON records. */
 import { availableParallelism } from 'node:os';
 import { runPipelineTo } from '../analyze.js';
-import { readsAsStream } from '../capture/stream-input.js';
 import type { SummaryRecord } from '../records.js';
 import { runSharded } from '../parallel/sharded.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
@@ -30,17 +29,14 @@ export const analyzeCommand = defineCommand({
     const { captures, format, jobs: asked } = args;
     const inputs = inputsOf(captures);
     const analysis = analysisOptions(args, io);
-    const streams = inputs.some((i) => typeof i === 'string' && readsAsStream(i));
     if (asked > 1 && format !== 'ndjson') throw new UsageError('--jobs writes NDJSON: add --format ndjson');
     // More threads than cores only take turns, each with a tracker's memory.
     const cores = availableParallelism();
     if (asked > cores) say(`warning: --jobs ${asked}: this machine has ${cores} core(s); using ${cores}`);
     const jobs = Math.min(asked, cores);
     let summary: SummaryRecord;
-    if (format === 'ndjson' && (jobs > 1 || !streams)) {
-      // Files go to a worker thread even for one job: this thread reads, decodes and writes meanwhile, and a
-      // worker's young generation is kept small. A stream stays on this thread for one job, where a record
-      // leaves as soon as it is final.
+    if (format === 'ndjson') {
+      // One job runs in this thread; more split the connections over worker threads that one reader feeds.
       const encoder = new NdjsonEncoder((bytes) => io.out.write(bytes));
       summary = await runSharded(inputs, analysis, jobs, {
         connections: (bytes, written) => io.out.write(bytes, written),
@@ -48,15 +44,6 @@ export const analyzeCommand = defineCommand({
         summary: (record) => encoder.record(record),
         mergeState: (record) => encoder.record(record),
         room: () => io.out.room(),
-      });
-      encoder.flush();
-    } else if (format === 'ndjson') {
-      const encoder: NdjsonEncoder = new NdjsonEncoder((bytes) => io.out.write(bytes, () => encoder.release(bytes)));
-      summary = await runPipelineTo(inputs, analysis, {
-        connection: (record, log) => encoder.connection(record, log),
-        finding: (record) => encoder.record(record),
-        summary: (record) => encoder.record(record),
-        tick: () => encoder.flush(),
       });
       encoder.flush();
     } else {
