@@ -1,5 +1,6 @@
 /** How reports write times, sizes and names, in every format: never a crash on a time no calendar holds, never a name that escapes its place. */
 import { ANALYSIS_EVENTS, type AnalysisCounts, type AnalysisEvent } from '../expert/tcp-analysis.js';
+import type { ConnectionSummary } from '../records.js';
 
 /** JavaScript dates reach 8.64e15 ms either side of 1970. */
 const MAX_DATE_SECONDS = 8.64e12;
@@ -78,14 +79,7 @@ export function tally(counts: Record<string, number>): string {
 }
 
 /** The options the handshake settled, short: "1460/1460 ws7/7 sack ts" (client/server), "-" when no SYN was seen. */
-export function handshakeOptions(c: {
-  client_mss: number | null;
-  server_mss: number | null;
-  client_wscale: number | null;
-  server_wscale: number | null;
-  sack: boolean | null;
-  timestamps: boolean | null;
-}): string {
+export function handshakeOptions(c: Pick<ConnectionSummary, 'client_mss' | 'server_mss' | 'client_wscale' | 'server_wscale' | 'sack' | 'timestamps'>): string {
   if (c.client_mss === null && c.server_mss === null && c.sack === null && c.client_wscale === null) return '-';
   const parts = [`${c.client_mss ?? '-'}/${c.server_mss ?? '-'}`];
   if (c.client_wscale !== null) parts.push(`ws${c.client_wscale}/${c.server_wscale}`);
