@@ -5,9 +5,13 @@
 // would), then `merge` of the N analyses; against one `analyze` of the whole
 // capture. CPU time (user + system, GNU time) of whole processes, medians of
 // the runs; outputs written to tmpfs. Prints the ratio of the per-file total to
-// one run, merge's share of the total, and what the merge state adds in size.
+// one run, merge's share of the total, and what the merge state adds in size;
+// then whether the merged analysis equals one run's (fields that name a file or
+// a frame within one aside).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +62,37 @@ try {
   console.log(`per file + merge / one:  ${((p + m) / o).toFixed(3)}`);
   console.log(`merge share of total:    ${((100 * m) / (p + m)).toFixed(1)}%`);
   console.log(`analyses ${(partsSize / 1e6).toFixed(1)} MB against one run's ${(oneSize / 1e6).toFixed(1)} MB: ${(partsSize / oneSize).toFixed(3)} times`);
+  const [single, merged] = [await digests(path.join(work, 'one.ndjson')), await digests(path.join(work, 'merged.ndjson'))];
+  const differ = [...single].filter(([key, digest]) => merged.get(key) !== digest).map(([key]) => key);
+  const extra = [...merged.keys()].filter((key) => !single.has(key));
+  console.log(`merged equals one run: ${differ.length === 0 && extra.length === 0 ? 'yes' : `no: ${differ.length} records differ or are missing, ${extra.length} extra (${[...differ, ...extra].slice(0, 5).join(', ')})`}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * Each record of an analysis by its id (findings by code and subject, the
+ * summary by its type), as a digest of its JSON without the fields that name
+ * a file or a frame within one, which differ between one run and a merge.
+ */
+async function digests(file) {
+  const out = new Map();
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const r = JSON.parse(line);
+    let key;
+    let comparable;
+    if (r.type === 'connection') {
+      const { first_frame, last_frame, file: _file, first_frame_in_file, last_frame_in_file, last_file, wireshark_filter, ...rest } = r;
+      key = r.id;
+      comparable = { ...rest, anomalies: rest.anomalies.map(({ frame, ...a }) => a), transitions: rest.transitions.map(({ frame, ...t }) => t) };
+    } else if (r.type === 'finding') {
+      key = `finding ${r.code} ${r.endpoint ?? ''}`;
+      comparable = { ...r, examples: r.examples.map(({ first_frame, last_frame, ...e }) => e) };
+    } else if (r.type === 'summary') {
+      key = 'summary';
+      comparable = { ...r, files: [] };
+    } else continue;
+    out.set(key, createHash('sha1').update(JSON.stringify(comparable)).digest('hex'));
+  }
+  return out;
 }
