@@ -222,12 +222,13 @@ export class FlowTracker {
     return this.table.find(flowHash(pkt), pkt);
   }
 
-  /** Takes a lifecycle out with no record made (the merge's stand-ins, whose records their files made). */
+  /** Takes a lifecycle out with no record made, for reuse (the merge's stand-ins, whose records their files made). */
   drop(l: Lifecycle): void {
     if (!this.table.remove(l.hash, l)) return;
     this.idle.remove(l.idleLink);
     this.done.remove(l.doneLink);
     this.closed.remove(l.closedLink);
+    if (this.recycled.length < (this.options.recycleLimit ?? RECYCLE_LIMIT)) this.recycled.push(l);
   }
 
   /** Takes in a lifecycle restored from the merge state of an earlier file, live as it was when that file ended. */

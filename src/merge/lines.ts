@@ -50,8 +50,8 @@ export function withId(line: Buffer, head: LineHead, frame: number): Buffer[] {
   return frame === head.frame ? [line] : [Buffer.from(`${HEAD_TEXT}C${frame}`, 'latin1'), line.subarray(head.idEnd)];
 }
 
-/** The line with `anomaly` (JSON) added last to its anomalies. */
-export function withAnomaly(line: Buffer, anomaly: string): Buffer {
+/** Where the anomalies array of a record line begins (after its `[`) and where its `]` is. */
+function anomaliesOf(line: Buffer): [number, number] {
   const open = line.indexOf(ANOMALIES);
   if (open < 0) throw new Error('a connection record without anomalies');
   const start = open + ANOMALIES.length;
@@ -67,18 +67,24 @@ export function withAnomaly(line: Buffer, anomaly: string): Buffer {
     else if (c === 0x5b || c === 0x7b) depth++;
     else if (c === 0x5d || c === 0x7d) depth--;
   }
-  const close = at - 1;
-  return Buffer.concat([line.subarray(0, close), Buffer.from(close === start ? anomaly : `,${anomaly}`), line.subarray(close)]);
+  return [start, at - 1];
 }
 
-/** The line with the anomaly object that begins `{<marker>` replaced by `anomaly` (JSON), or with `anomaly` added last when it has none. */
+/**
+ * The line with the anomaly whose object begins `{<marker>` replaced by
+ * `anomaly` (JSON), or with `anomaly` added last to its anomalies when it
+ * has none.
+ */
 export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: string): Buffer {
-  const found = line.indexOf(marker);
-  if (found < 1 || line[found - 1] !== 0x7b) return withAnomaly(line, anomaly);
-  const start = found - 1;
+  const [start, close] = anomaliesOf(line);
+  const found = line.indexOf(marker, start);
+  if (found < 1 || found >= close || line[found - 1] !== 0x7b) {
+    return Buffer.concat([line.subarray(0, close), Buffer.from(close === start ? anomaly : `,${anomaly}`), line.subarray(close)]);
+  }
+  // The anomaly's object is flat: it ends at the first `}` outside a string.
   let at = found;
   let inString = false;
-  for (; at < line.length; at++) {
+  for (; at < close; at++) {
     const c = line[at]!;
     if (inString) {
       if (c === BACKSLASH) at++;
@@ -86,5 +92,5 @@ export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: strin
     } else if (c === QUOTE) inString = true;
     else if (c === 0x7d) break;
   }
-  return Buffer.concat([line.subarray(0, start), Buffer.from(anomaly), line.subarray(at + 1)]);
+  return Buffer.concat([line.subarray(0, found - 1), Buffer.from(anomaly), line.subarray(at + 1)]);
 }

@@ -24,13 +24,14 @@
  * records as the files' analyses made them.
  */
 import { addTally, buildSummary, countRecord, emptyTally, type ConnectionTally, type ReadTally } from '../analyze.js';
-import { PacketView, SYN } from '../decode/packet.js';
+import { PacketKind, PacketView, SYN } from '../decode/packet.js';
 import { CaptureGaps } from '../flow/capture-gaps.js';
 import { Lifecycle, toConnectionRecord, type LifecycleLimits } from '../flow/lifecycle.js';
 import { FlowTracker, startsNewLifecycle, type TrackerWatch } from '../flow/tracker.js';
 import { FILE_SLOT, PACKET_SLOTS, unpackPacket } from '../parallel/packed-packets.js';
 import type { ConnectionRecord, ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
+import { timeWaitReuse } from '../rules/anomalies.js';
 import { FindingsAggregator } from '../rules/findings.js';
 import { transitionCode, type Cause, type TransitionLogView } from '../state/transition-log.js';
 import { AnalysisFile, MergeInputError } from './analysis-file.js';
@@ -205,6 +206,8 @@ class Merger {
 
     const openByKey = new Map<string, Open>(this.open.map((o) => [o.key, o]));
     const held = new Map<string, Held[]>();
+    // Held lines live until this input is joined: copied out of the read chunks into slabs dropped with them.
+    const heldLines = new Slabs();
     const nextOpen: Open[] = [];
     /** A record of this input: held if an open lifecycle shares its 4-tuple, else through (final) or kept (open). */
     const take = (line: Buffer, lifecycle: Lifecycle | undefined): void => {
@@ -214,7 +217,7 @@ class Merger {
       const key = tupleKey(head.client, head.server);
       if (openByKey.has(key)) {
         const records = held.get(key);
-        const record = { line: Buffer.from(line), head, frame, lifecycle };
+        const record = { line: heldLines.copy(line), head, frame, lifecycle };
         if (records) records.push(record);
         else held.set(key, [record]);
         return;
@@ -291,52 +294,43 @@ class Merger {
       }
     };
 
-    // The events: each held record's kept packets, or where it began with a SYN; in time order.
-    interface Event { key: string; record: Held; index: number; packet: PacketView; last: boolean; stub: boolean; file: string | undefined; frame: number }
+    // The events: each held record's kept packets, or where it began with a SYN; in time order. A record after
+    // one that began with a SYN is never replayed (that SYN decides the 4-tuple), so it makes no event. An event
+    // is a few numbers: its packet is filled into one view as it is replayed.
+    interface Event { key: string; record: Held; index: number; ts: number; entry: WatchedEntry | undefined; stub: boolean; file: string | undefined; frame: number }
     const events: Event[] = [];
     const failed = new Set<string>();
     const failedRecord = new Set<Held>();
+    const packet = new PacketView();
     for (const [key, records] of held) {
       for (const record of records) {
         const entry = this.watched.get(record.frame);
         if (entry) {
           const kept = Math.min(entry.total, WATCHED_PACKETS);
           for (let index = 0; index < kept; index++) {
-            const packet = new PacketView();
             unpackPacket(entry.packets, index, packet);
             const file = entry.packets[index * PACKET_SLOTS + FILE_SLOT]!;
             // A lifecycle this packet begins is named by its own frame across the range, as one run names it.
-            events.push({ key, record, index, packet, last: index === kept - 1, stub: false, file: this.files[file]?.name, frame: this.framesBefore(file) + packet.fileFrameNo });
+            events.push({ key, record, index, ts: packet.ts, entry, stub: false, file: this.files[file]?.name, frame: this.framesBefore(file) + packet.fileFrameNo });
           }
           if (entry.total > WATCHED_PACKETS) failedRecord.add(record);
           continue;
         }
         const head = this.heads.get(record.frame);
-        const client = this.endpoint(record.head.client);
-        const server = this.endpoint(record.head.server);
-        if (!head || !client || !server) {
+        if (!head || !this.endpoint(record.head.client) || !this.endpoint(record.head.server)) {
           // Nothing kept of where it began (a lifecycle an earlier merge joined): the 4-tuple cannot be replayed from here on.
           failedRecord.add(record);
-          const packet = new PacketView();
-          packet.ts = firstTs(record.line) ?? 0;
-          events.push({ key, record, index: 0, packet, last: true, stub: true, file: undefined, frame: record.frame });
-          continue;
+          events.push({ key, record, index: 0, ts: firstTs(record.line) ?? 0, entry: undefined, stub: true, file: undefined, frame: record.frame });
+        } else {
+          events.push({ key, record, index: 0, ts: head.ts, entry: undefined, stub: true, file: this.fileOf(record.frame), frame: record.frame });
         }
-        const packet = new PacketView();
-        addressPacket(packet, client, server);
-        packet.kind = 0;
-        packet.ts = head.ts;
-        packet.seq = head.seq;
-        packet.flags = SYN;
-        packet.frameNo = firstFrame(record.line) ?? record.frame;
-        packet.fileFrameNo = firstFrameInFile(record.line) ?? packet.frameNo;
-        events.push({ key, record, index: 0, packet, last: true, stub: true, file: this.fileOf(record.frame), frame: record.frame });
+        break;
       }
     }
-    events.sort((a, b) => a.packet.ts - b.packet.ts || a.record.frame - b.record.frame || a.index - b.index);
+    events.sort((a, b) => a.ts - b.ts || a.record.frame - b.record.frame || a.index - b.index);
 
     // The clock runs to the next input's last packet (or a later kept one): a TIME_WAIT over by then ends in the join.
-    const horizon = Math.max(clock, nextClock, events.at(-1)?.packet.ts ?? -Infinity);
+    const horizon = Math.max(clock, nextClock, events.at(-1)?.ts ?? -Infinity);
     const live = new Map<string, Lifecycle>();
     for (const o of opens) {
       const l = o.lifecycle;
@@ -367,21 +361,22 @@ class Merger {
         continue;
       }
       const before = live.get(key)!;
+      this.fill(packet, event);
       watch.began = undefined;
       watch.nextId = `C${event.frame}`;
       watch.nextKey = key;
       watch.sweeping = true;
-      watch.at = event.packet.ts;
-      tracker.advance(event.packet.ts);
+      watch.at = event.ts;
+      tracker.advance(event.ts);
       watch.sweeping = false;
       if (event.stub) {
-        const standing = tracker.liveFor(event.packet);
-        if (standing && !startsNewLifecycle(standing, event.packet)) {
+        const standing = tracker.liveFor(packet);
+        if (standing && !startsNewLifecycle(standing, packet)) {
           fail(key, record, 'with a SYN one run takes into the earlier lifecycle (sent again, or a port reused while that lifecycle stood open) and then a plain handshake, which its analysis did not keep');
           continue;
         }
       }
-      tracker.onPacket(event.packet, event.file);
+      tracker.onPacket(packet, event.file);
       const began = watch.began as Lifecycle | undefined;
       if (event.index === 0 && began) live.set(key, began);
       if (event.index === 0 && !began && !event.stub) {
@@ -392,12 +387,12 @@ class Merger {
         // A new lifecycle took the 4-tuple: its record is the file's, with the old TIME_WAIT's end if it cut one short.
         // (The SYN did not go on in a standing lifecycle, so it began one: a stand-in, out of the tracker at once.)
         const standIn = began!;
-        tracker.drop(standIn);
         decided.add(key);
         const reuse = standIn.timeWaitReuseSince;
         // The file's analysis gave it one already where the lifecycle before it went on into the file: one run's takes its place.
         if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn))));
         if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
+        tracker.drop(standIn);
         continue;
       }
       if (event.index === 0) replaced.add(record);
@@ -419,6 +414,26 @@ class Merger {
       }
     }
     this.encoder.flush();
+  }
+
+  /** The packet an event replays: one kept, or the SYN its record began with. */
+  private fill(packet: PacketView, event: { record: Held; index: number; entry: WatchedEntry | undefined }): void {
+    // As a new view: clear() leaves the frame facts, which the decoder always sets.
+    packet.clear();
+    packet.frameNo = packet.fileFrameNo = packet.fileFragments = packet.ts = packet.capLen = packet.origLen = packet.linkType = packet.interfaceId = 0;
+    if (event.entry) {
+      unpackPacket(event.entry.packets, event.index, packet);
+      return;
+    }
+    const { record } = event;
+    const head = this.heads.get(record.frame)!;
+    addressPacket(packet, this.endpoint(record.head.client)!, this.endpoint(record.head.server)!);
+    packet.kind = PacketKind.Tcp;
+    packet.ts = head.ts;
+    packet.seq = head.seq;
+    packet.flags = SYN;
+    packet.frameNo = firstFrame(record.line) ?? record.frame;
+    packet.fileFrameNo = firstFrameInFile(record.line) ?? packet.frameNo;
   }
 
   /** An endpoint's text parsed, once per endpoint (a busy server's clients reuse their ports file after file). */
@@ -559,12 +574,7 @@ function recordAt(lifecycle: Lifecycle, at: number, timeWait: number, limits: Li
 }
 
 /** The time_wait_reuse anomaly of a lifecycle that took a 4-tuple over, as its record has it. */
-function reuseAnomaly(l: Lifecycle): ConnectionSummary['anomalies'][number] {
-  const summary = l.summarize(l.firstTs, { stuckAfter: 0 }, false);
-  const anomaly = summary.anomalies.find((a) => a.code === TIME_WAIT_REUSE);
-  if (!anomaly) throw new Error('a lifecycle that took a 4-tuple over has no time_wait_reuse anomaly');
-  return anomaly;
-}
+const reuseAnomaly = (l: Lifecycle) => timeWaitReuse(l.timeWaitReuseSince, l.firstTs, l.firstFrame);
 
 /** A number field of a record line, read where it is. */
 function numberField(line: Buffer, key: Buffer): number | undefined {
@@ -632,3 +642,21 @@ function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string |
   };
 }
 
+/** Copies of short-lived lines packed into slabs of a mebibyte: one allocation per slab, not one per line. */
+class Slabs {
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private pos = 0;
+
+  copy(bytes: Uint8Array): Buffer {
+    if (bytes.length > SLAB_BYTES / 8) return Buffer.from(bytes);
+    if (this.pos + bytes.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.pos = 0;
+    }
+    const out = this.slab.subarray(this.pos, this.pos + bytes.length);
+    out.set(bytes);
+    this.pos += bytes.length;
+    return out;
+  }
+}
+const SLAB_BYTES = 1 << 20;

@@ -195,7 +195,7 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
     codes: ['time_wait_reuse'],
     judge(c, side, _j, list) {
       if (side === 'client' && c.timeWaitReuseSince >= 0) {
-        addAnomaly(list, 'time_wait_reuse', 'client', c.timeWaitReuseSince, c.firstTs, 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT', c.firstFrame);
+        list.push(timeWaitReuse(c.timeWaitReuseSince, c.firstTs, c.firstFrame));
       }
     },
   },
@@ -234,6 +234,13 @@ function resetFrame(log: TransitionLogView, side: Side): number | undefined {
     if (codeSide(log.code(i)) === side && codeCause(log.code(i)) === 'sent RST') return log.frame(i) || undefined;
   }
   return undefined;
+}
+
+/** The anomaly of a lifecycle whose first SYN, at `ts` in `frame`, took over a 4-tuple in TIME_WAIT since `since`. */
+export function timeWaitReuse(since: number, ts: number, frame: number): Anomaly {
+  const a: Anomaly = { code: 'time_wait_reuse', side: 'client', since: round6(since), duration: round6(Math.max(0, ts - since)), detail: 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT' };
+  if (frame) a.frame = frame;
+  return a;
 }
 
 function addAnomaly(list: Anomaly[], code: AnomalyCode, side: Side, since: number, until: number, detail: string, frame?: number, count?: number): Anomaly {
