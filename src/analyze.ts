@@ -19,7 +19,7 @@ import type { MergeCollector } from './merge/collector.js';
 import { FindingsAggregator, type Aggregate } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
 import type { TransitionObserver } from './state/machine.js';
-import type { TcpState } from './state/states.js';
+import { TCP_STATES, type TcpState } from './state/states.js';
 import { captureVantage, noVantages, VANTAGES, type Vantage } from './state/vantage.js';
 import type { TransitionLogView } from './state/transition-log.js';
 
@@ -469,6 +469,13 @@ export class ConnectionStage {
   }
 }
 
+/** Counts by state in the catalog's order, so that one run, --jobs shards and a merge write the same bytes. */
+function inStateOrder(counts: Partial<Record<TcpState, number>>): Partial<Record<TcpState, number>> {
+  const ordered: Partial<Record<TcpState, number>> = {};
+  for (const state of TCP_STATES) if (counts[state] !== undefined) ordered[state] = counts[state];
+  return ordered;
+}
+
 /**
  * The summary record from what reading and the connections tell;
  * `connections` may be the sum over shards, whose live-connection limit
@@ -492,7 +499,7 @@ export function buildSummary(read: ReadTally, connections: ConnectionTally, find
     packets: read.packets,
     tcp_packets: read.tcpPackets,
     connections: connections.connections,
-    states_at_end: connections.statesAtEnd,
+    states_at_end: inStateOrder(connections.statesAtEnd),
     findings,
     vantage: captureVantage(connections.vantages),
     vantage_connections: connections.vantages,

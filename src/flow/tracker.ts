@@ -233,6 +233,8 @@ export class FlowTracker {
 
   /** Takes in a lifecycle restored from the merge state of an earlier file, live as it was when that file ended. */
   adopt(l: Lifecycle): void {
+    // Time the capture did not see (a gap between files) proves no silence, in a restored lifecycle too.
+    if (this.options.gaps) l.machine.unseen = this.options.gaps;
     this.table.insert(l.hash, l);
     this.idle.push(l.idleLink);
     if (l.finished) this.done.push(l.doneLink);

@@ -28,7 +28,7 @@ import { PacketKind, PacketView, SYN } from '../decode/packet.js';
 import { CaptureGaps } from '../flow/capture-gaps.js';
 import { Lifecycle, toConnectionRecord, type LifecycleLimits } from '../flow/lifecycle.js';
 import { FlowTracker, startsNewLifecycle, type TrackerWatch } from '../flow/tracker.js';
-import { FILE_SLOT, PACKET_SLOTS, unpackPacket } from '../parallel/packed-packets.js';
+import { FILE_SLOT, PACKET_SLOTS, packetTs, unpackPacket } from '../parallel/packed-packets.js';
 import type { ConnectionRecord, ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { timeWaitReuse } from '../rules/anomalies.js';
@@ -353,6 +353,7 @@ class Merger {
       this.say(`${watch.ids.get(live.get(key)!) ?? '?'} (${record.head.client} ${record.head.server}) goes on in ${input!.path} as C${record.frame}, ${why}: the merge cannot replay it, and keeps both records as the files' analyses made them`);
     };
     const decided = new Set<string>();
+    let fileBackward = 0;
     for (const event of events) {
       const { key, record } = event;
       if (failed.has(key) || decided.has(key)) continue;
@@ -395,8 +396,14 @@ class Merger {
         tracker.drop(standIn);
         continue;
       }
-      if (event.index === 0) replaced.add(record);
+      if (event.index === 0) {
+        replaced.add(record);
+        if (event.entry) fileBackward += backwardWithin(event.entry);
+      }
     }
+    // Packets earlier than the packet before them in their connection, as one run counts them: the join's count
+    // for what it replayed stands for the files' own count of the same packets.
+    this.settled.tally.backward += tracker.backward - fileBackward;
     for (const records of held.values()) for (const record of records) if (!replaced.has(record)) passed.add(record);
 
     watch.sweeping = true;
@@ -660,3 +667,15 @@ class Slabs {
   }
 }
 const SLAB_BYTES = 1 << 20;
+
+/** Packets of a watched lifecycle's kept ones earlier than one before them, as its file's analysis counted them. */
+function backwardWithin(entry: WatchedEntry): number {
+  let count = 0;
+  let last = -Infinity;
+  for (let i = 0; i < Math.min(entry.total, WATCHED_PACKETS); i++) {
+    const ts = packetTs(entry.packets, i);
+    if (ts < last) count++;
+    else last = ts;
+  }
+  return count;
+}
