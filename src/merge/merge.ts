@@ -495,6 +495,7 @@ class Merger {
       this.out(o.record);
       // Counted from its state as the record was made: a copy aged to the end, as finish() does.
       const l = restore(capture(o.lifecycle));
+      l.machine.unseen = this.gaps; // time between files the capture did not see proves no silence
       l.machine.settle(end, this.options.time_wait);
       const summary = l.summarize(end, { stuckAfter: this.options.stuck_after, gaps: this.gaps }, !l.finished);
       summary.id = o.id;
@@ -576,6 +577,7 @@ class JoinWatch implements TrackerWatch {
 /** The record `lifecycle` makes when it goes out at `at` (as JSON, to compare), the lifecycle untouched. */
 function recordAt(lifecycle: Lifecycle, at: number, timeWait: number, limits: LifecycleLimits): string {
   const l = restore(capture(lifecycle));
+  if (limits.gaps) l.machine.unseen = limits.gaps;
   l.machine.settle(at, timeWait);
   return JSON.stringify(toConnectionRecord(l.summarize(at, limits, false), l.machine.log));
 }
