@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CAPTURES, ROOT } from '../helpers/paths.js';
+import { runSharded } from '../../src/parallel/sharded.js';
+import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
 import { cli, contractCheck, contractCheckRuns, inTurns, ndjsonLines } from '../helpers/cli.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
@@ -22,13 +24,37 @@ test('analyze --stuck-after 2 on the CLOSE_WAIT scenario: server CLOSE_WAIT with
   }
 });
 
-test('every kernel-made capture gives NDJSON that keeps the contract', async (t) => {
+/** A capture of each kind the command line reads: pcap, pcapng, Linux cooked v2, 802.1Q over a relay, IPv6. */
+const THROUGH_THE_COMMAND_LINE = ['close-wait-leak.pcap', 'pcapng-client-close.pcapng', 'any-sll2.pcap', 'ipv6-relay-vlan.pcap'];
+
+test('every kernel-made capture gives NDJSON that keeps the contract: a few through the command line, byte for byte what analyze writes in this process, and every one in this process', async (t) => {
   const scenarios = JSON.parse(readFileSync(cap('scenarios.json'), 'utf8')) as { file: string }[];
-  const runs = await inTurns(scenarios, 2, (s) => cli(['analyze', '--format', 'ndjson', cap(s.file)]));
-  runs.forEach((r, i) => t.is(r.status, 0, `${scenarios[i]!.file}: ${r.stderr}`));
-  const verdict = contractCheckRuns(runs.map((r) => r.stdout));
+  const runs = await inTurns(THROUGH_THE_COMMAND_LINE, 2, (file) => cli(['analyze', '--format', 'ndjson', cap(file)]));
+  for (const [i, r] of runs.entries()) {
+    t.is(r.status, 0, `${THROUGH_THE_COMMAND_LINE[i]}: ${r.stderr}`);
+    t.is(r.stdout, await ndjsonOf(cap(THROUGH_THE_COMMAND_LINE[i]!)), `${THROUGH_THE_COMMAND_LINE[i]}: the command line writes what the pipeline makes`);
+  }
+  const outputs = await Promise.all(scenarios.map((s) => ndjsonOf(cap(s.file))));
+  const verdict = contractCheckRuns(outputs);
   t.true(verdict.ok, verdict.output);
 });
+
+/** What `analyze --format ndjson FILE` writes, made in this process by the pipeline the command line runs. */
+async function ndjsonOf(file: string): Promise<string> {
+  const parts: Buffer[] = [];
+  const encoder = new NdjsonEncoder((bytes) => parts.push(Buffer.from(bytes)));
+  await runSharded([file], {}, 1, {
+    connections: (bytes, written) => {
+      parts.push(Buffer.from(bytes));
+      written();
+    },
+    finding: (r) => encoder.record(r),
+    mergeState: (r) => encoder.record(r),
+    summary: (r) => encoder.record(r),
+  });
+  encoder.flush();
+  return Buffer.concat(parts).toString('utf8');
+}
 
 test('a capture on standard input gives the same records as the file', async (t) => {
   const [fromFile, fromStdin] = await Promise.all([
