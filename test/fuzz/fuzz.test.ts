@@ -17,7 +17,7 @@ import { CaptureError } from '../../src/capture/frame.js';
 import { toConnectionRecord } from '../../src/flow/lifecycle.js';
 import type { OutputRecord } from '../../src/records.js';
 import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
-import { CAPTURES, CONTRACT_CHECK, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
+import { CAPTURES, CLI, CONTRACT_CHECK, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { renderAll } from '../helpers/render.js';
 
@@ -299,7 +299,7 @@ test('fuzz through the command line: analyze, report and states exit only 0, 2 o
 });
 
 test('piping into head ends quietly with exit 0', (t) => {
-  const r = spawnSync('bash', ['-c', `node --import tsx src/cli.ts analyze --format ndjson ${path.join(CAPTURES, 'time-wait-storm.pcap')} | head -n 1 > /dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: path.resolve(CAPTURES, '..') });
+  const r = spawnSync('bash', ['-c', `node ${CLI} analyze --format ndjson ${path.join(CAPTURES, 'time-wait-storm.pcap')} | head -n 1 > /dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
   t.is(r.stdout.trim(), '0', r.stderr);
   t.is(r.stderr, '');
 });
