@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reference = '/tmp/tcp-lifecycle-bench.pcap';
-const capture = process.argv[2] ?? (existsSync(reference) ? reference : '/work/shared/captures-public/zeek-echo-connections.pcap');
+const capture = process.argv[2] ?? (existsSync(reference) ? reference : path.resolve(root, '../shared/captures-public/zeek-echo-connections.pcap'));
 const runs = Number(process.argv[3] ?? 5);
 if (!existsSync(capture)) {
   console.error(`bench: ${capture} not found; make one (sudo bash scripts/bench/make-capture.sh) or give one: npm run bench -- FILE [runs]`);
