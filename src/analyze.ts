@@ -15,7 +15,8 @@ import { PacketKind, PacketView } from './decode/packet.js';
 import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
 import { CaptureGaps } from './flow/capture-gaps.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
-import type { MergeCollector } from './merge/collector.js';
+import { MergeCollector } from './merge/collector.js';
+import type { ShardMergeState } from './parallel/protocol.js';
 import { FindingsAggregator, type Aggregate } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
 import type { TransitionObserver } from './state/machine.js';
@@ -106,6 +107,10 @@ export interface PipelineOutput {
    * input pauses.
    */
   tick?(): void;
+  /** Called just before the records of the lifecycles still open at the end are made, and just after: where they lie in the output. */
+  openRecords?(edge: 'before' | 'after'): void;
+  /** Given, the run gathers what `merge` needs and hands it here, after the findings and before the summary (not on live input). */
+  mergeState?(state: ShardMergeState, read: ReadTally): void;
 }
 
 /** Live input: how often buffered output is pushed out, and how long a pause lets capture time follow the wall clock. */
@@ -167,7 +172,8 @@ export async function runPipelineTo(
   const distinct = distinctInputs(given);
   const inputs = await prepareInputs(distinct.inputs, options.signal);
   const live = isLive(given, options);
-  const stage = new ConnectionStage({ ...options, live }, output.connection, options.findings !== false);
+  const collector = output.mergeState && !live ? new MergeCollector(inputs.map((input) => input.name)) : undefined;
+  const stage = new ConnectionStage({ ...options, live, collector }, output.connection, options.findings !== false);
   const onTcpPacket = options.onTcpPacket;
   const read = await readPackets(inputs, options, (pkt, file, _fileIndex, frame) => {
     const lifecycleId = stage.tracker.onPacket(pkt, file);
@@ -178,9 +184,15 @@ export async function runPipelineTo(
     ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => output.tick?.() }),
   });
   read.warnings.unshift(...distinct.warnings);
+  output.openRecords?.('before');
   stage.tracker.finish(read.lastTs ?? undefined);
+  output.openRecords?.('after');
   const findings = stage.findings()?.results() ?? [];
   for (const finding of findings) output.finding(finding);
+  if (collector) {
+    const settled = stage.settledState();
+    output.mergeState!({ finalTally: settled.tally, finalFindings: settled.findings, collected: collector.state() }, read);
+  }
   const summary = buildSummary(read, stage.tally(), findings.length, `${options.maxLive ?? DEFAULTS.maxLive}`);
   output.summary(summary);
   return summary;

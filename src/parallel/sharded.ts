@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { addTally, buildSummary, ConnectionStage, DEFAULTS, emptyTally, distinctInputs, isLive, readPackets, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
+import { addTally, buildSummary, DEFAULTS, emptyTally, distinctInputs, isLive, readPackets, runPipelineTo, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
 import { prepareInputs } from '../capture/inputs.js';
 import { flowHash, shardOf } from '../flow/tracker.js';
 import type { FindingRecord, SummaryRecord } from '../records.js';
@@ -25,7 +25,6 @@ import { FindingsAggregator } from '../rules/findings.js';
 import { packPacket, PACKET_SLOTS } from './packed-packets.js';
 import type { FromShard, ShardJob, ShardMergeState, ToShard } from './protocol.js';
 import { Shard } from './shard.js';
-import { MergeCollector } from '../merge/collector.js';
 import { aggregatesToJson, MERGE_STATE_VERSION, type MergeStateRecord } from '../merge/state.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 
@@ -281,50 +280,33 @@ export async function runSharded(inputList: CaptureInput[], options: AnalyzeOpti
 }
 
 /**
- * One job: the reader hands each decoded packet straight to the tracker, and
- * records are encoded as they end, in this thread. The bytes are those one
- * shard writes, without packing every packet into shared memory and out
- * again, or a second thread to start: a fifth less CPU time, which is what a
- * batch engine running one task per file pays.
+ * One job: the pipeline of one thread (runPipelineTo), the reader handing
+ * each decoded packet straight to the tracker and records encoded as they
+ * end. The bytes are those one shard writes, without packing every packet
+ * into shared memory and out again, or a second thread to start: a fifth
+ * less CPU time, which is what a batch engine running one task per file pays.
  */
-async function runInThisThread(inputList: CaptureInput[], options: AnalyzeOptions, out: ShardedOutput): Promise<SummaryRecord> {
-  const distinct = distinctInputs(inputList);
-  const inputs = await prepareInputs(distinct.inputs, options.signal);
-  const live = isLive(inputList, options);
-  const collector = out.mergeState && !live ? new MergeCollector(inputs.map((input) => input.name)) : undefined;
+function runInThisThread(inputList: CaptureInput[], options: AnalyzeOptions, out: ShardedOutput): Promise<SummaryRecord> {
   let written = 0;
+  let openFrom = 0;
   const encoder: NdjsonEncoder = new NdjsonEncoder((bytes) => {
     written += bytes.length;
     out.connections(bytes, () => encoder.release(bytes));
   });
-  const stage = new ConnectionStage({ ...options, live, collector }, (summary, log) => encoder.connection(summary, log), options.findings !== false);
-  const read = await readPackets(
-    inputs,
-    { ...options, pause: () => options.pause?.() ?? out.room?.() },
-    (pkt, file) => void stage.tracker.onPacket(pkt, file),
-    {
-      liveConnections: () => stage.connections + stage.tracker.live,
-      onGap: (from, to) => stage.gaps.add(from, to),
-      ...(live && { onPause: (ts: number) => stage.tracker.advance(ts), onTick: () => encoder.flush() }),
+  const settings = { stuck_after: options.stuckAfter ?? DEFAULTS.stuckAfter, time_wait: options.timeWait ?? DEFAULTS.timeWait, max_live: options.maxLive ?? DEFAULTS.maxLive };
+  const mergeState = out.mergeState;
+  return runPipelineTo(inputList, { ...options, pause: () => options.pause?.() ?? out.room?.() }, {
+    connection: (summary, log) => encoder.connection(summary, log),
+    tick: () => encoder.flush(),
+    // The records of the lifecycles still open come last, where the merge state says they are.
+    openRecords: (edge) => {
+      encoder.flush();
+      if (edge === 'before') openFrom = written;
     },
-  );
-  read.warnings.unshift(...distinct.warnings);
-  // The records of the lifecycles still open come last, where the merge state says they are.
-  encoder.flush();
-  const openFrom = written;
-  stage.tracker.finish(read.lastTs ?? undefined);
-  encoder.flush();
-  const findings = stage.findings()?.results() ?? [];
-  for (const record of findings) out.finding(record);
-  const maxLive = options.maxLive ?? DEFAULTS.maxLive;
-  if (collector) {
-    const settings = { stuck_after: options.stuckAfter ?? DEFAULTS.stuckAfter, time_wait: options.timeWait ?? DEFAULTS.timeWait, max_live: maxLive };
-    const settled = stage.settledState();
-    out.mergeState!(mergeStateRecord(read, settings, [{ finalTally: settled.tally, finalFindings: settled.findings, collected: collector.state() }], { from: openFrom, to: written }));
-  }
-  const summary = buildSummary(read, stage.tally(), findings.length, `${maxLive}`);
-  out.summary(summary);
-  return summary;
+    finding: (record) => out.finding(record),
+    ...(mergeState && { mergeState: (state: ShardMergeState, read: ReadTally) => mergeState(mergeStateRecord(read, settings, [state], { from: openFrom, to: written })) }),
+    summary: (record) => out.summary(record),
+  });
 }
 
 function mergeStateRecord(read: ReadTally, options: MergeStateRecord['options'], shards: ShardMergeState[], open: { from: number; to: number }): MergeStateRecord {

@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CAPTURES, ROOT } from '../helpers/paths.js';
-import { runSharded } from '../../src/parallel/sharded.js';
-import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
+import { analysisNdjson } from '../helpers/analysis.js';
 import { cli, contractCheck, contractCheckRuns, inTurns, ndjsonLines } from '../helpers/cli.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
@@ -32,29 +31,13 @@ test('every kernel-made capture gives NDJSON that keeps the contract: a few thro
   const runs = await inTurns(THROUGH_THE_COMMAND_LINE, 2, (file) => cli(['analyze', '--format', 'ndjson', cap(file)]));
   for (const [i, r] of runs.entries()) {
     t.is(r.status, 0, `${THROUGH_THE_COMMAND_LINE[i]}: ${r.stderr}`);
-    t.is(r.stdout, await ndjsonOf(cap(THROUGH_THE_COMMAND_LINE[i]!)), `${THROUGH_THE_COMMAND_LINE[i]}: the command line writes what the pipeline makes`);
+    t.is(r.stdout, (await analysisNdjson([cap(THROUGH_THE_COMMAND_LINE[i]!)])).toString('utf8'), `${THROUGH_THE_COMMAND_LINE[i]}: the command line writes what the pipeline makes`);
   }
-  const outputs = await Promise.all(scenarios.map((s) => ndjsonOf(cap(s.file))));
+  const outputs = await Promise.all(scenarios.map(async (s) => (await analysisNdjson([cap(s.file)])).toString('utf8')));
   const verdict = contractCheckRuns(outputs);
   t.true(verdict.ok, verdict.output);
 });
 
-/** What `analyze --format ndjson FILE` writes, made in this process by the pipeline the command line runs. */
-async function ndjsonOf(file: string): Promise<string> {
-  const parts: Buffer[] = [];
-  const encoder = new NdjsonEncoder((bytes) => parts.push(Buffer.from(bytes)));
-  await runSharded([file], {}, 1, {
-    connections: (bytes, written) => {
-      parts.push(Buffer.from(bytes));
-      written();
-    },
-    finding: (r) => encoder.record(r),
-    mergeState: (r) => encoder.record(r),
-    summary: (r) => encoder.record(r),
-  });
-  encoder.flush();
-  return Buffer.concat(parts).toString('utf8');
-}
 
 test('a capture on standard input gives the same records as the file', async (t) => {
   const [fromFile, fromStdin] = await Promise.all([

@@ -13,27 +13,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mergeAnalyses } from '../../src/merge/merge.js';
-import { runSharded } from '../../src/parallel/sharded.js';
+import { analysisNdjson } from '../helpers/analysis.js';
 import type { OutputRecord } from '../../src/records.js';
 import { NdjsonEncoder } from '../../src/report/ndjson-encoder.js';
 import { contractCheck, runCli } from '../helpers/cli.js';
 import { CAPTURES, PUBLIC_CAPTURES } from '../helpers/paths.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'merge-'));
-
-/** The NDJSON `analyze --format ndjson` writes for these files, made in this thread. */
-async function analysis(files: string[], jobs = 1): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const encoder = new NdjsonEncoder((bytes) => parts.push(Buffer.from(bytes)));
-  await runSharded(files, {}, jobs, {
-    connections: (bytes) => parts.push(Buffer.from(bytes)),
-    finding: (r) => encoder.record(r),
-    mergeState: (r) => encoder.record(r),
-    summary: (r) => encoder.record(r),
-  }, { threads: false });
-  encoder.flush();
-  return Buffer.concat(parts);
-}
 
 async function merged(files: string[]): Promise<{ ndjson: Buffer; warnings: string[] }> {
   const parts: Buffer[] = [];
@@ -84,11 +70,11 @@ function cut(file: string, per: number): string[] {
 }
 
 async function check(t: import('ava').ExecutionContext, files: string[]): Promise<void> {
-  const one = comparable(await analysis(files));
+  const one = comparable(await analysisNdjson(files));
   const analyses: string[] = [];
   for (const file of files) {
     const name = `${file}.ndjson`;
-    writeFileSync(name, await analysis([file]));
+    writeFileSync(name, await analysisNdjson([file]));
     analyses.push(name);
   }
   // Given in any order: files that begin at the same moment go by name, as they do in one run given them in order.
@@ -141,7 +127,7 @@ test('a SYN one run takes into a lifecycle still open across the edge, followed 
   const files = cut(path.join(PUBLIC_CAPTURES, 'zeek-echo-connections.pcap'), 400);
   const analyses: string[] = [];
   for (const file of files) {
-    writeFileSync(`${file}.ndjson`, await analysis([file]));
+    writeFileSync(`${file}.ndjson`, await analysisNdjson([file]));
     analyses.push(`${file}.ndjson`);
   }
   const { ndjson, warnings } = await merged(analyses);
@@ -149,14 +135,14 @@ test('a SYN one run takes into a lifecycle still open across the edge, followed 
   for (const w of warnings) t.regex(w, /^C\d+ \(\S+ \S+\) goes on in \S+ as C\d+, with a SYN one run takes into the earlier lifecycle .* and then a plain handshake, which its analysis did not keep: the merge cannot replay it/);
   const named = new Set(warnings.flatMap((w) => [...w.matchAll(/\bC(\d+)\b/g)].map((m) => `"id":"C${m[1]}"`)));
   const unnamed = (lines: string[]) => lines.filter((l) => l.startsWith('{"type":"connection"') && ![...named].some((id) => l.includes(id)));
-  t.deepEqual(unnamed(comparable(ndjson)), unnamed(comparable(await analysis(files))));
+  t.deepEqual(unnamed(comparable(ndjson)), unnamed(comparable(await analysisNdjson(files))));
 });
 
 test('merges in a tree (merged analyses merged again) equal one merge and one run', async (t) => {
   const files = cut(path.join(CAPTURES, 'time-wait-storm.pcap'), 400);
   const analyses: string[] = [];
   for (const file of files) {
-    writeFileSync(`${file}.ndjson`, await analysis([file]));
+    writeFileSync(`${file}.ndjson`, await analysisNdjson([file]));
     analyses.push(`${file}.ndjson`);
   }
   const halves = [analyses.slice(0, 4), analyses.slice(4)];
@@ -166,7 +152,7 @@ test('merges in a tree (merged analyses merged again) equal one merge and one ru
   writeFileSync(right, (await merged(halves[1]!)).ndjson);
   const tree = await merged([right, left]);
   t.deepEqual(tree.warnings, []);
-  t.deepEqual(comparable(tree.ndjson), comparable(await analysis(files)));
+  t.deepEqual(comparable(tree.ndjson), comparable(await analysisNdjson(files)));
   t.deepEqual(comparable(tree.ndjson), comparable((await merged(analyses)).ndjson));
 });
 
