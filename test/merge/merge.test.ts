@@ -69,14 +69,19 @@ function cut(file: string, per: number): string[] {
   return out;
 }
 
-async function check(t: import('ava').ExecutionContext, files: string[]): Promise<void> {
-  const one = comparable(await analysisNdjson(files));
+/** Each file analyzed alone, written beside it as FILE.ndjson: the names, in the files' order. */
+async function analysesOf(files: string[]): Promise<string[]> {
   const analyses: string[] = [];
   for (const file of files) {
-    const name = `${file}.ndjson`;
-    writeFileSync(name, await analysisNdjson([file]));
-    analyses.push(name);
+    writeFileSync(`${file}.ndjson`, await analysisNdjson([file]));
+    analyses.push(`${file}.ndjson`);
   }
+  return analyses;
+}
+
+async function check(t: import('ava').ExecutionContext, files: string[]): Promise<void> {
+  const one = comparable(await analysisNdjson(files));
+  const analyses = await analysesOf(files);
   // Given in any order: files that begin at the same moment go by name, as they do in one run given them in order.
   const { ndjson, warnings } = await merged([...analyses].reverse());
   t.deepEqual(warnings, []);
@@ -125,11 +130,7 @@ test('a SYN one run takes into a lifecycle still open across the edge, followed 
   // zeek-echo-connections.pcap reuses client ports while the old lifecycles stand open: one run glues the new
   // handshake onto the old lifecycle, and the next file kept nothing of a plain handshake to replay.
   const files = cut(path.join(PUBLIC_CAPTURES, 'zeek-echo-connections.pcap'), 400);
-  const analyses: string[] = [];
-  for (const file of files) {
-    writeFileSync(`${file}.ndjson`, await analysisNdjson([file]));
-    analyses.push(`${file}.ndjson`);
-  }
+  const analyses = await analysesOf(files);
   const { ndjson, warnings } = await merged(analyses);
   t.true(warnings.length > 0);
   for (const w of warnings) t.regex(w, /^C\d+ \(\S+ \S+\) goes on in \S+ as C\d+, with a SYN one run takes into the earlier lifecycle .* and then a plain handshake, which its analysis did not keep: the merge cannot replay it/);
@@ -140,11 +141,7 @@ test('a SYN one run takes into a lifecycle still open across the edge, followed 
 
 test('merges in a tree (merged analyses merged again) equal one merge and one run', async (t) => {
   const files = cut(path.join(CAPTURES, 'time-wait-storm.pcap'), 400);
-  const analyses: string[] = [];
-  for (const file of files) {
-    writeFileSync(`${file}.ndjson`, await analysisNdjson([file]));
-    analyses.push(`${file}.ndjson`);
-  }
+  const analyses = await analysesOf(files);
   const halves = [analyses.slice(0, 4), analyses.slice(4)];
   const left = path.join(dir, 'left.ndjson');
   const right = path.join(dir, 'right.ndjson');
