@@ -14,8 +14,7 @@
  * reader's counts. Stopping (Ctrl-C) stops the one reader: every shard has
  * seen the same frames.
  */
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { addTally, buildSummary, DEFAULTS, emptyTally, distinctInputs, isLive, readPackets, runPipelineTo, type AnalyzeOptions, type CaptureInput, type ConnectionTally, type ReadTally } from '../analyze.js';
 import { prepareInputs } from '../capture/inputs.js';
@@ -40,12 +39,7 @@ const WINDOWS_AHEAD = 8;
  * of young generation per thread.
  */
 const YOUNG_GENERATION_MB = 6;
-const here = fileURLToPath(import.meta.url);
-/** The worker is this folder's shard-worker, compiled (.js) or run from source (.ts). */
-const WORKER = path.join(path.dirname(here), `shard-worker${path.extname(here)}`);
-/** Run from source (the tests), the worker first registers the TypeScript loader the main thread has. */
-const FROM_SOURCE = path.extname(here) === '.ts';
-const SOURCE_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(WORKER).href)}); })`;
+const WORKER = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
 
 export interface ShardedOutput {
   /** NDJSON bytes of connection records, in output order; `written` once the bytes are out and the chunk may be reused. */
@@ -76,7 +70,7 @@ interface ShardHandle {
 }
 
 function workerShard(job: ShardJob): ShardHandle {
-  const worker = new Worker(FROM_SOURCE ? SOURCE_BOOT : WORKER, { eval: FROM_SOURCE, workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const worker = new Worker(WORKER, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen: (onMessage, onFailure) => {

@@ -52,7 +52,7 @@ test('126 interfaces of three link types: each frame carries its interface\'s li
   t.is(parser.interfaceCount, 126);
   t.deepEqual([...new Set(parser.linkTypes)].sort((a, b) => a - b), [1, 113, 274]);
   t.is(frames.length, 18);
-  for (const f of frames) t.is(f.linkType, parser.linkTypes[f.interfaceId]);
+  for (const f of frames) t.is<number | undefined, number | undefined>(f.linkType, parser.linkTypes[f.interfaceId]);
 });
 
 test('two interfaces merged from lo (Ethernet, nanoseconds) and any (Linux SLL2, microseconds)', (t) => {

@@ -46,10 +46,10 @@ test('a path, a stream, bytes in memory and small file reads all give the frames
 
 test('"-" reads standard input', (t) => {
   const script = `
-    import { readCapture } from ${JSON.stringify(path.join(ROOT, 'src/capture/source.ts'))};
+    import { readCapture } from ${JSON.stringify(new URL('../../src/capture/source.js', import.meta.url).href)};
     const r = await readCapture('-', '<stdin>', () => {});
     console.log(JSON.stringify(r));`;
-  const run = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: ROOT, input: load(PPTP), encoding: 'utf8',
   });
   t.is(run.status, 0, run.stderr);

@@ -7,6 +7,7 @@ import type { ConnectionRecord, SummaryRecord } from '../../src/records.js';
 
 const summary: SummaryRecord = {
   type: 'summary', packets: 0, tcp_packets: 0, connections: 0, states_at_end: {}, findings: 0, counts: {}, first_ts: null, last_ts: null, files: [], warnings: [], errors: [],
+  vantage: 'unknown', vantage_connections: { near_client: 0, near_server: 0, in_between: 0, near_both: 0, unknown: 0 },
 };
 
 /** `n` connections from one client host, each from another ephemeral port, to one server; each with `code` on `side`. */

@@ -62,7 +62,8 @@ for (const [args, message] of USAGE_ERRORS) {
 }
 
 test('an ISO time without a zone is UTC, as the output writes times', async (t) => {
-  const [plain, zulu, epoch] = await Promise.all(['2026-11-24T21:23:24.9', '2026-11-24T21:23:24.9Z', '1795555404.9'].map((at) => cli(['states', '--at', at, '--format', 'ndjson', CLEAN])));
+  const states = (at: string) => cli(['states', '--at', at, '--format', 'ndjson', CLEAN]);
+  const [plain, zulu, epoch] = await Promise.all([states('2026-11-24T21:23:24.9'), states('2026-11-24T21:23:24.9Z'), states('1795555404.9')]);
   const at = (r: { stdout: string }) => ndjsonLines(r.stdout).find((o) => o.type === 'states')?.at ?? ndjsonLines(r.stdout).length;
   t.is(plain.status, 0, plain.stderr);
   t.is(at(plain), at(zulu));

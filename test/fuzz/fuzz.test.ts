@@ -82,7 +82,7 @@ function layout(b: Buffer): Layout {
 const HUGE = [0, 1, 11, 12, 15, 16, 0x7fffffff, 0xfffffff0, 0x40000, 65535, 0x80000000];
 
 /** Where a packet's bytes begin inside a record (pcap) or an enhanced packet block (pcapng). */
-function packetStart(b: Buffer, l: Layout, o: number): number {
+function packetStart(l: Layout, o: number): number {
   return l.pcapng ? o + 28 : o + 16;
 }
 
@@ -114,7 +114,7 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
       return b;
     case 4: { // IPv4 IHL or TCP data offset made impossible (Ethernet + IPv4 assumed; harmless otherwise)
       if (!records.length) return b;
-      const r = packetStart(b, l, records[pick(records.length)]!);
+      const r = packetStart(l, records[pick(records.length)]!);
       if (r + 14 + 33 < b.length) {
         if (rnd() < 0.5) b[r + 14] = 0x40 | pick(5);
         else b[r + 14 + 20 + 12] = (pick(5) << 4) | (rnd() < 0.5 ? 0 : 0xf0);
@@ -147,7 +147,7 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
     }
     case 9: { // an IPv6 extension header chain that points at itself, as long as the packet allows
       if (!records.length) return b;
-      const r = packetStart(b, l, records[pick(records.length)]!);
+      const r = packetStart(l, records[pick(records.length)]!);
       if (r + 14 + 40 + 64 > b.length) return b;
       b[r + 12] = 0x86;
       b[r + 13] = 0xdd;
@@ -168,7 +168,7 @@ function mutate(seed: Buffer, rnd: () => number): Buffer {
     }
     default: // random bytes over a packet
       if (records.length) {
-        const r = packetStart(b, l, records[pick(records.length)]!);
+        const r = packetStart(l, records[pick(records.length)]!);
         for (let i = 0; i < 32 && r + i < b.length; i++) b[r + i] = pick(256);
       }
       return b;

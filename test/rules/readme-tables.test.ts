@@ -35,7 +35,7 @@ test('the README\'s states table lists exactly the states, and each other spelli
   const rows = tableAfter('### States');
   t.deepEqual(rows.map((row) => /^`([A-Z_0-9]+)`$/.exec(row[0]!)?.[1]), [...TCP_STATES]);
   for (const [state, also] of rows) {
-    for (const spelling of also!.matchAll(/`([^`]+)`/g)) t.is(stateNamed(spelling[1]!), /`(.+)`/.exec(state!)?.[1], spelling[1]);
-    t.is(stateNamed(state!.replace(/`/g, '').toLowerCase().replace(/_/g, '-')), state!.replace(/`/g, ''), 'ss state filters are lower case');
+    for (const spelling of also!.matchAll(/`([^`]+)`/g)) t.is<string | undefined, string | undefined>(stateNamed(spelling[1]!), /`(.+)`/.exec(state!)?.[1], spelling[1]);
+    t.is<string | undefined, string>(stateNamed(state!.replace(/`/g, '').toLowerCase().replace(/_/g, '-')), state!.replace(/`/g, ''), 'ss state filters are lower case');
   }
 });

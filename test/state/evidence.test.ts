@@ -6,7 +6,7 @@
  * on demand (the kernel-made captures check them against `ss`).
  */
 import test from 'ava';
-import { ACK, FIN, PSH, RST, SYN } from '../../src/decode/packet.js';
+import { ACK, PSH, RST, SYN } from '../../src/decode/packet.js';
 import { captureVantage } from '../../src/state/vantage.js';
 import { captureRunsTo, CISN, clientAck, clientFin, connection, handshake, path, serverAck, serverFin, SISN, type Seg } from './builders.js';
 

@@ -17,9 +17,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-// @ts-expect-error: a plain JavaScript script of the bench, without types
-import { writeSynFlood } from '../../scripts/bench/make-syn-flood.mjs';
-import { CLI } from '../helpers/paths.js';
+import { CLI, ROOT } from '../helpers/paths.js';
 
 const ENABLED = process.env.STRESS === '1';
 const SIZES = process.env.STRESS_SYNS ? [Number(process.env.STRESS_SYNS)] : [1_000_000, 2_000_000];
@@ -34,7 +32,7 @@ for (const syns of SIZES) {
   for (const command of COMMANDS) {
     register(`${command.join(' ')} on ${syns.toLocaleString('en')} SYNs finishes within bounded memory, or stops cleanly before the heap limit`, (t) => {
       t.timeout(30 * 60_000);
-      if (!existsSync(flood)) writeSynFlood(syns, flood);
+      if (!existsSync(flood)) spawnSync(process.execPath, [path.join(ROOT, 'scripts/bench/make-syn-flood.mjs'), String(syns), flood], { stdio: 'inherit' });
       const devNull = openSync('/dev/null', 'w');
       const run = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, CLI, ...command, flood], {
         stdio: ['ignore', devNull, 'pipe'],
