@@ -7,8 +7,8 @@
  * (internal error), a message on stderr, no stack trace.
  *
  * Runs only when asked (several minutes on the 2-core reference machine):
- *   STRESS=1 npx ava --timeout=60m test/stress/syn-flood.test.ts
- *   STRESS=1 STRESS_SYNS=2000000 npx ava --timeout=60m test/stress/syn-flood.test.ts   # one size only
+ *   STRESS=1 npm test -- --timeout=60m .build/test/stress/syn-flood.test.js
+ *   STRESS=1 STRESS_SYNS=2000000 npm test -- --timeout=60m .build/test/stress/syn-flood.test.js   # one size only
  * Needs GNU time (/usr/bin/time) for the peak memory. See docs/robustness.md for figures.
  */
 import test from 'ava';
