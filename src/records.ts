@@ -4,6 +4,7 @@
  * API all speak these types.
  */
 import type { AnalysisCounts } from './expert/tcp-analysis.js';
+import type { WiresharkFilter } from './expert/wireshark-filter.js';
 import type { AnomalyCode, FindingCode, Severity } from './rules/codes.js';
 import type { TcpState } from './state/states.js';
 import type { CaptureVantage, Vantage } from './state/vantage.js';
@@ -119,8 +120,8 @@ export interface ConnectionSummary {
   /** Capture file of its last packet, only when it is another than `file` (a rotation); and the frame number there. */
   last_file?: string | undefined;
   last_frame_in_file: number;
-  /** A Wireshark display filter selecting exactly this lifecycle's packets in `file` (see expert/wireshark-filter.ts). */
-  wireshark_filter: string;
+  /** A Wireshark display filter selecting exactly this lifecycle's packets in `file` (see expert/wireshark-filter.ts): in a summary its facts, which write its text, or the text read back from NDJSON. */
+  wireshark_filter: string | WiresharkFilter;
   /** True when the lifecycle was already open when the capture began: its first packet was no SYN from the client (the earlier part may be in an earlier file). */
   open_at_start: boolean;
   /** True when the lifecycle was still open at the end of the capture (the rest may be in a later file). */
@@ -130,7 +131,8 @@ export interface ConnectionSummary {
   segments?: SegmentSummary[];
 }
 
-export interface ConnectionRecord extends ConnectionSummary {
+export interface ConnectionRecord extends Omit<ConnectionSummary, 'wireshark_filter'> {
+  wireshark_filter: string;
   transitions: Transition[];
 }
 

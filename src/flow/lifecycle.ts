@@ -4,7 +4,7 @@
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketView } from '../decode/packet.js';
 import { TcpAnalysis } from '../expert/tcp-analysis.js';
-import { MAX_LISTED_DUPLICATES, wiresharkFilter } from '../expert/wireshark-filter.js';
+import { MAX_LISTED_DUPLICATES, WiresharkFilter } from '../expert/wireshark-filter.js';
 import type { ConnectionRecord, ConnectionSummary } from '../records.js';
 import { judgeAnomalies, type Judgement } from '../rules/anomalies.js';
 import { NO_GAPS, type CaptureGaps } from './capture-gaps.js';
@@ -254,7 +254,7 @@ export class Lifecycle {
       last_file: this.lastFile === this.file ? undefined : this.lastFile,
       last_frame_in_file: this.lastFrameInFile,
       // A lifecycle that goes on into the next file runs to the end of its first.
-      wireshark_filter: wiresharkFilter(client, server, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : undefined, this.fragmentsInFile > 0, this.duplicateFrames ?? NO_FRAMES),
+      wireshark_filter: new WiresharkFilter(client, this.clientPort, server, this.serverPort, this.ipVersion === 6, this.firstFrameInFile, this.lastFile === this.file ? this.lastFrameInFile : -1, this.fragmentsInFile > 0, this.duplicateFrames ?? NO_FRAMES),
       open_at_start: this.clientRule !== 'syn',
       open_at_end: openAtEnd,
       anomalies: [],
@@ -292,7 +292,7 @@ export function isOneSided(c: Pick<ConnectionSummary, 'client_packets' | 'server
 
 /** The whole record, for consumers of objects: the summary with the transitions made objects, last. */
 export function toConnectionRecord(summary: ConnectionSummary, log: TransitionLogView): ConnectionRecord {
-  return { ...summary, transitions: transitionsOf(log) };
+  return { ...summary, wireshark_filter: String(summary.wireshark_filter), transitions: transitionsOf(log) };
 }
 
 function round6(x: number): number {

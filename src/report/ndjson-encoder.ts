@@ -8,6 +8,7 @@
  * are rare and go through JSON.stringify.
  */
 import { ANALYSIS_EVENTS, type AnalysisCounts } from '../expert/tcp-analysis.js';
+import type { FilterWriter } from '../expert/wireshark-filter.js';
 import type { Anomaly, ConnectionSummary } from '../records.js';
 import { codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
 
@@ -146,7 +147,7 @@ function transitionBody(code: number, withFrame: boolean): Uint8Array {
   ));
 }
 
-export class NdjsonEncoder {
+export class NdjsonEncoder implements FilterWriter {
   private buf: Uint8Array = new Uint8Array(CHUNK_BYTES);
   private pos = 0;
   private readonly spare: Uint8Array[] = [];
@@ -198,27 +199,27 @@ export class NdjsonEncoder {
     this.raw(K.handshakeRtt);
     this.numberOrNull(c.handshake_rtt);
     this.raw(K.firstFrame);
-    this.number(c.first_frame);
+    this.uint(c.first_frame);
     this.raw(K.lastFrame);
-    this.number(c.last_frame);
+    this.uint(c.last_frame);
     this.raw(K.packets);
-    this.number(c.packets);
+    this.uint(c.packets);
     this.raw(K.clientPackets);
-    this.number(c.client_packets);
+    this.uint(c.client_packets);
     this.raw(K.serverPackets);
-    this.number(c.server_packets);
+    this.uint(c.server_packets);
     this.raw(K.clientBytes);
-    this.number(c.client_bytes);
+    this.uint(c.client_bytes);
     this.raw(K.serverBytes);
-    this.number(c.server_bytes);
+    this.uint(c.server_bytes);
     this.raw(K.origBytes);
-    this.number(c.orig_bytes);
+    this.uint(c.orig_bytes);
     this.raw(K.respBytes);
-    this.number(c.resp_bytes);
+    this.uint(c.resp_bytes);
     this.raw(K.missedBytes);
-    this.number(c.missed_bytes);
+    this.uint(c.missed_bytes);
     this.raw(K.missedSegments);
-    this.number(c.missed_segments);
+    this.uint(c.missed_segments);
     this.field(F.opening, c.opening);
     this.field(F.closing, c.closing);
     if (c.active_closer === null) this.raw(K.noActiveCloser);
@@ -229,13 +230,13 @@ export class NdjsonEncoder {
     this.field(F.history, c.history);
     this.field(F.clientRule, c.client_rule);
     this.raw(K.clientMss);
-    this.numberOrNull(c.client_mss);
+    this.uintOrNull(c.client_mss);
     this.raw(K.serverMss);
-    this.numberOrNull(c.server_mss);
+    this.uintOrNull(c.server_mss);
     this.raw(K.clientWscale);
-    this.numberOrNull(c.client_wscale);
+    this.uintOrNull(c.client_wscale);
     this.raw(K.serverWscale);
-    this.numberOrNull(c.server_wscale);
+    this.uintOrNull(c.server_wscale);
     this.raw(K.sack);
     this.booleanOrNull(c.sack);
     this.raw(K.timestamps);
@@ -247,12 +248,18 @@ export class NdjsonEncoder {
     this.field(F.vantage, c.vantage);
     if (c.file !== undefined) this.field(F.file, c.file);
     this.raw(K.firstFrameInFile);
-    this.number(c.first_frame_in_file);
+    this.uint(c.first_frame_in_file);
     if (c.last_file !== undefined) this.field(F.lastFile, c.last_file);
     this.raw(K.lastFrameInFile);
-    this.number(c.last_frame_in_file);
+    this.uint(c.last_frame_in_file);
     this.raw(K.wiresharkFilter);
-    this.string(c.wireshark_filter);
+    const filter = c.wireshark_filter;
+    if (typeof filter === 'string') this.string(filter);
+    else {
+      this.buf[this.pos++] = QUOTE;
+      filter.writeTo(this);
+      this.buf[this.pos++] = QUOTE;
+    }
     this.raw(c.open_at_start ? K.openedBefore : K.openedInCapture);
     this.raw(c.open_at_end ? K.openAtEnd : K.closedInCapture);
     const anomalies = c.anomalies;
@@ -277,10 +284,31 @@ export class NdjsonEncoder {
       const code = log.code(i);
       const frame = log.frame(i);
       this.raw(transitionBody(code, frame !== 0));
-      if (frame !== 0) this.number(frame);
+      if (frame !== 0) this.uint(frame);
       const inferred = (code & INFERRED_BIT) !== 0;
       this.raw(i + 1 < count ? (inferred ? K.nextAfterInferred : K.next) : inferred ? K.lastInferred : K.last);
     }
+  }
+
+  /** A piece of a Wireshark filter (FilterWriter): printable ASCII without quote or backslash, as it is. */
+  text(text: string): void {
+    this.slice(text, 0, text.length);
+  }
+
+  slice(text: string, start: number, end: number): void {
+    this.room(end - start);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) b[p++] = text.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** A whole number 0 <= n (a count, a frame, a port): most fit 32 bits. */
+  uint(n: number): void {
+    if (n < 4294967296 && n === n >>> 0) {
+      this.room(10);
+      this.uint32(n);
+    } else this.number(n);
   }
 
   private anomaly(a: Anomaly): void {
@@ -293,11 +321,11 @@ export class NdjsonEncoder {
     this.field(F.anomalyDetail, a.detail);
     if (a.frame !== undefined) {
       this.raw(K.frame);
-      this.number(a.frame);
+      this.uint(a.frame);
     }
     if (a.count !== undefined) {
       this.raw(K.count);
-      this.number(a.count);
+      this.uint(a.count);
     }
     if (a.ack_dropped !== undefined) this.raw(a.ack_dropped ? K.ackDropped : K.ackNotDropped);
     this.raw(K.anomalyEnd);
@@ -306,6 +334,11 @@ export class NdjsonEncoder {
   private numberOrNull(x: number | null): void {
     if (x === null) this.raw(K.null);
     else this.number(x);
+  }
+
+  private uintOrNull(x: number | null): void {
+    if (x === null) this.raw(K.null);
+    else this.uint(x);
   }
 
   private booleanOrNull(x: boolean | null): void {
@@ -321,7 +354,7 @@ export class NdjsonEncoder {
       if (n === undefined) continue;
       this.room(32);
       this.raw(first ? ANALYSIS_KEYS[i]! : ANALYSIS_NEXT_KEYS[i]!);
-      this.number(n);
+      this.uint(n);
       first = false;
     }
     this.buf[this.pos++] = 0x7d;
@@ -472,8 +505,9 @@ export class NdjsonEncoder {
   /** ".dddddd" for 1 <= micros < 1e6, trailing zeros dropped. */
   private micros(micros: number): void {
     let digits = 6;
-    while (micros % 10 === 0) {
-      micros /= 10;
+    // As a 32-bit integer: a remainder of doubles is a call into C.
+    for (let m = micros | 0, tenth = (m / 10) | 0; tenth * 10 === m; m = tenth, tenth = (m / 10) | 0) {
+      micros = tenth;
       digits--;
     }
     this.buf[this.pos++] = 0x2e;
