@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CAPTURES, CLI, ROOT } from '../helpers/paths.js';
-import { cli, contractCheck, ndjsonLines } from '../helpers/cli.js';
+import { cli, cliInProcess, contractCheck, ndjsonLines } from '../helpers/cli.js';
 import { rewriteClientPorts } from '../helpers/pcap-edit.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
@@ -94,8 +94,8 @@ test('--forbid-state takes the netstat names and ss spellings of the same state'
 test('an unknown state is exit 2 with "did you mean", from the flag and from the policy, before the capture is read', async (t) => {
   const policy = file('bad-state.json', JSON.stringify({ forbid_states_at_end: ['TIME_WAITT'] }));
   const [flag, fromFile] = await Promise.all([
-    cli(['check', '--forbid-state', 'CLOSE_WAT', 'no-such-capture.pcap']),
-    cli(['check', '--policy', policy, 'no-such-capture.pcap']),
+    cliInProcess(['check', '--forbid-state', 'CLOSE_WAT', 'no-such-capture.pcap']),
+    cliInProcess(['check', '--policy', policy, 'no-such-capture.pcap']),
   ]);
   t.is(flag.status, 2);
   t.is(flag.stderr, 'tcp-lifecycle: --forbid-state: unknown state "CLOSE_WAT"; did you mean CLOSE_WAIT?\n');
@@ -145,7 +145,7 @@ test('a failing check keeps exit 1 when its reader goes away (check | head -1)',
 
 test('per_endpoint keys are ip:port, [ip6]:port or ip; anything else is exit 2 naming the key', async (t) => {
   const bad = ['192.168.0.1:080', 'not an endpoint', '__proto__', '10.0.0.1:65536', '[fe80::1%eth0]:80'];
-  const runs = await Promise.all(bad.map((key, i) => cli(['check', '--policy', file(`endpoint-${i}.json`, JSON.stringify({ per_endpoint: { [key]: { reset: 0 } } })), cap('client-close.pcap')])));
+  const runs = await Promise.all(bad.map((key, i) => cliInProcess(['check', '--policy', file(`endpoint-${i}.json`, JSON.stringify({ per_endpoint: { [key]: { reset: 0 } } })), cap('client-close.pcap')])));
   runs.forEach((r, i) => {
     t.is(r.status, 2, bad[i]);
     t.regex(r.stderr, /: per_endpoint: ".*" is no endpoint: write ip:port, \[ip6\]:port or ip\n$/, bad[i]);
@@ -157,18 +157,18 @@ test('per_endpoint keys are ip:port, [ip6]:port or ip; anything else is exit 2 n
 });
 
 test('a number that is no limit is named as typed: 1e400, not null', async (t) => {
-  const r = await cli(['check', '--policy', file('huge.json', '{ "max": { "reset": 1e400 } }'), cap('client-close.pcap')]);
+  const r = await cliInProcess(['check', '--policy', file('huge.json', '{ "max": { "reset": 1e400 } }'), cap('client-close.pcap')]);
   t.is(r.status, 2);
   t.regex(r.stderr, /huge\.json: max\.reset: must be a whole number >= 0, got 1e400\n$/);
-  const tolerance = await cli(['check', '--policy', file('tolerance.json', '{ "baseline_tolerance": { "reset": -2.5 } }'), cap('client-close.pcap')]);
+  const tolerance = await cliInProcess(['check', '--policy', file('tolerance.json', '{ "baseline_tolerance": { "reset": -2.5 } }'), cap('client-close.pcap')]);
   t.is(tolerance.status, 2);
   t.regex(tolerance.stderr, /got -2\.5\n$/);
 });
 
 test('check: a malformed policy exits 2 naming the line or the key', async (t) => {
   const [r1, r2] = await Promise.all([
-    cli(['check', '--policy', file('bad.json', '{\n  "max": {\n    "reset": 1,\n  }\n}\n'), cap('client-close.pcap')]),
-    cli(['check', '--policy', file('bad2.json', JSON.stringify({ max: { close_wait_stuk: 0 } })), cap('client-close.pcap')]),
+    cliInProcess(['check', '--policy', file('bad.json', '{\n  "max": {\n    "reset": 1,\n  }\n}\n'), cap('client-close.pcap')]),
+    cliInProcess(['check', '--policy', file('bad2.json', JSON.stringify({ max: { close_wait_stuk: 0 } })), cap('client-close.pcap')]),
   ]);
   t.is(r1.status, 2);
   t.regex(r1.stderr, /bad\.json: line 4/);
@@ -190,7 +190,7 @@ test('a baseline is validated record by record: exit 2 naming the line, before t
     ['empty', [], /empty: no records of an analysis/],
     ['without its summary', good.slice(0, -1), /no summary line: the analysis was cut short/],
   ];
-  const runs = await Promise.all(cases.map(([, lines], i) => cli(['check', '--baseline', file(`baseline-${i}.ndjson`, lines.map((l) => `${l}\n`).join('')), 'no-such-capture.pcap'])));
+  const runs = await Promise.all(cases.map(([, lines], i) => cliInProcess(['check', '--baseline', file(`baseline-${i}.ndjson`, lines.map((l) => `${l}\n`).join('')), 'no-such-capture.pcap'])));
   runs.forEach((r, i) => {
     const [what, , message] = cases[i]!;
     t.is(r.status, 2, what);

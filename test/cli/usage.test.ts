@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { CAPTURES, CLI, ROOT } from '../helpers/paths.js';
-import { cli, ndjsonLines } from '../helpers/cli.js';
+import { cli, cliInProcess, ndjsonLines } from '../helpers/cli.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
 const CLEAN = cap('client-close.pcap');
@@ -50,9 +50,10 @@ const USAGE_ERRORS: [string[], RegExp][] = [
   [['analyze', CAPTURES], /captures: is a directory, not a capture file$/],
 ];
 
+// Run in this process (the built main), as each fails before reading any capture; the test after shows a process ends the same.
 for (const [args, message] of USAGE_ERRORS) {
   test(`exit 2, one line: ${args.join(' ')}`, async (t) => {
-    const r = await cli(args);
+    const r = await cliInProcess(args);
     t.is(r.status, 2, r.stderr);
     t.is(r.stdout, '');
     const lines = r.stderr.split('\n');
@@ -60,6 +61,13 @@ for (const [args, message] of USAGE_ERRORS) {
     t.regex(lines[0]!.replace(/^tcp-lifecycle: /, ''), message);
   });
 }
+
+test('a usage error ends a process as it ends main in this process: exit 2, the same line, nothing on stdout', async (t) => {
+  for (const [args] of [USAGE_ERRORS[0]!, USAGE_ERRORS.find(([a]) => a[0] === 'check')!, USAGE_ERRORS.find(([a]) => a[0] === 'states')!]) {
+    const [spawned, inProcess] = [await cli(args), await cliInProcess(args)];
+    t.deepEqual(spawned, inProcess, args.join(' '));
+  }
+});
 
 test('an ISO time without a zone is UTC, as the output writes times', async (t) => {
   const states = (at: string) => cli(['states', '--at', at, '--format', 'ndjson', CLEAN]);

@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CLI, CONTRACT_CHECK, ROOT } from './paths.js';
 
 export interface CliResult {
@@ -119,4 +120,40 @@ export function ndjsonLines(text: string): Record<string, any>[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+type Main = (args: string[]) => Promise<number>;
+let mainOfBuild: Promise<Main> | undefined;
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * The built command line's `main` run in this process, for a usage error
+ * that ends before any capture is read: the same exit code and stderr as a
+ * process, without a process's start. One call at a time, its writes to
+ * stdout and stderr captured, and the listeners it leaves on the process
+ * (signals, the stdout error handler) removed after it.
+ */
+export function cliInProcess(args: string[]): Promise<CliResult> {
+  assertBuilt();
+  mainOfBuild ??= import(pathToFileURL(path.join(ROOT, 'dist/cli/main.js')).href).then((m: { main: Main }) => m.main);
+  const run = inProcessTurn.then(async () => {
+    const main = await mainOfBuild!;
+    const captured = { stdout: '', stderr: '' };
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    const listeners = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM'), error: process.stdout.listeners('error') };
+    for (const name of ['stdout', 'stderr'] as const) {
+      process[name].write = ((chunk: string | Uint8Array) => ((captured[name] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true)) as typeof process.stdout.write;
+    }
+    try {
+      const status = await main(args);
+      return { status, ...captured };
+    } finally {
+      process.stdout.write = writes.stdout;
+      process.stderr.write = writes.stderr;
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (!listeners[signal].includes(l)) process.off(signal, l);
+      for (const l of process.stdout.listeners('error')) if (!listeners.error.includes(l)) process.stdout.off('error', l as (error: Error) => void);
+    }
+  });
+  inProcessTurn = run.catch(() => {});
+  return run;
 }
