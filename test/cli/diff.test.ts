@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CAPTURES } from '../helpers/paths.js';
-import { cli, ndjsonLines } from '../helpers/cli.js';
+import { cli, cliInProcess, ndjsonLines } from '../helpers/cli.js';
 
 const cap = (name: string) => path.join(CAPTURES, name);
 const tmp = mkdtempSync(path.join(tmpdir(), 'tcp-lifecycle-diff-'));
@@ -33,7 +33,7 @@ test('diff --format ndjson: a difference record per row, then the totals', async
 });
 
 test('diff with a missing file or a directory is exit 2 with one line naming it', async (t) => {
-  const [missing, directory] = await Promise.all([cli(['diff', cap('client-close.pcap'), 'no-such.pcap']), cli(['diff', CAPTURES, cap('client-close.pcap')])]);
+  const [missing, directory] = [await cliInProcess(['diff', cap('client-close.pcap'), 'no-such.pcap']), await cliInProcess(['diff', CAPTURES, cap('client-close.pcap')])];
   t.is(missing.status, 2);
   t.is(missing.stderr, 'tcp-lifecycle: no-such.pcap: no such file\n');
   t.is(directory.status, 2);
@@ -43,7 +43,7 @@ test('diff with a missing file or a directory is exit 2 with one line naming it'
 test('an NDJSON input of diff is validated like a baseline', async (t) => {
   const bad = path.join(tmp, 'bad.ndjson');
   writeFileSync(bad, '{"type":"connection","id":"C1","client":"10.0.0.1:5000","server":"10.0.0.2:80","client_state":"CLOSED","server_state":"CLOSED","anomalies":null}\n');
-  const r = await cli(['diff', bad, cap('client-close.pcap')]);
+  const r = await cliInProcess(['diff', bad, cap('client-close.pcap')]);
   t.is(r.status, 2);
   t.regex(r.stderr, /bad\.ndjson: line 1: connection anomalies is null\n$/);
 });

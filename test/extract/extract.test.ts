@@ -14,7 +14,7 @@ import { runPipelineTo } from '../../src/analyze.js';
 import { readCapture } from '../../src/capture/source.js';
 import { extract } from '../../src/extract/extract.js';
 import { CAPTURES, PUBLIC_CAPTURES, ROOT } from '../helpers/paths.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess, runCli } from '../helpers/cli.js';
 
 const captures = (dir: string) => readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(dir, f));
 const FILES = [...captures(CAPTURES), ...captures(PUBLIC_CAPTURES), path.join(ROOT, 'test/fixtures/decode/bridge-any-copies.pcap'), path.join(ROOT, 'test/fixtures/capture/two-sections.pcapng')];
@@ -105,7 +105,7 @@ test('extract --finding CODE writes every connection of the findings, through th
   t.regex(stdin.stderr, /18 packets of 2 connection\(s\)/);
 });
 
-test('extract refuses what it cannot do, with one line, exit 2, and OUT left as it was', (t) => {
+test('extract refuses what it cannot do, with one line, exit 2, and OUT left as it was', async (t) => {
   const capture = path.join(CAPTURES, 'close-wait-leak.pcap');
   const out = path.join(dir, 'kept.pcap');
   writeFileSync(out, 'before');
@@ -120,7 +120,7 @@ test('extract refuses what it cannot do, with one line, exit 2, and OUT left as 
     [['extract', '--connection', 'C9', '-o', out, capture, path.join(CAPTURES, 'pcapng-client-close.pcapng')], /mix pcap and pcapng/],
   ];
   for (const [args, message] of cases) {
-    const r = runCli(args, { input: '' });
+    const r = await cliInProcess(args);
     t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, message);
     t.is(r.stderr.trim().split('\n').length, 1, 'one line');
