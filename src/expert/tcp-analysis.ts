@@ -27,6 +27,8 @@ export const ANALYSIS_EVENTS = [
 export type AnalysisEvent = (typeof ANALYSIS_EVENTS)[number];
 /** Per event that happened, how often; an event that did not happen is left out. */
 export type AnalysisCounts = Partial<Record<AnalysisEvent, number>>;
+/** The counts of a direction without events (most): one object, shared by their records. */
+const NO_EVENTS: AnalysisCounts = Object.freeze({});
 const [RETRANSMISSION, FAST_RETRANSMISSION, DUPLICATE_ACK, OUT_OF_ORDER, LOST_SEGMENT, ZERO_WINDOW, WINDOW_FULL, KEEP_ALIVE_EVENT] = ANALYSIS_EVENTS.map((_, i) => i) as [
   number, number, number, number, number, number, number, number,
 ];
@@ -115,9 +117,10 @@ class Direction {
 
   /** The counts as the record's object: the events that happened (most connections: none), in ANALYSIS_EVENTS order. */
   counts(): AnalysisCounts {
-    const counts: AnalysisCounts = {};
     const e = this.events;
-    if (e) for (let i = 0; i < e.length; i++) if (e[i]! > 0) counts[ANALYSIS_EVENTS[i]!] = e[i]!;
+    if (!e) return NO_EVENTS;
+    const counts: AnalysisCounts = {};
+    for (let i = 0; i < e.length; i++) if (e[i]! > 0) counts[ANALYSIS_EVENTS[i]!] = e[i]!;
     return counts;
   }
 }

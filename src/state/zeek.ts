@@ -65,6 +65,18 @@ export class ZeekHistory {
   }
 
   toString(): string {
+    // Eight entries or fewer, as most have, are one word: their text is made once and shared.
+    if (this.count > 8) return this.text();
+    const key = this.low * 16 + this.count;
+    let text = TEXTS.get(key);
+    if (text === undefined) {
+      text = this.text();
+      if (TEXTS.size < MAX_TEXTS) TEXTS.set(key, text);
+    }
+    return text;
+  }
+
+  private text(): string {
     let text = '';
     for (let i = 0; i < this.count; i++) {
       const entry = i < 8 ? (this.low >>> (4 * i)) & 15 : (this.high >>> (4 * (i - 8))) & 15;
@@ -73,6 +85,10 @@ export class ZeekHistory {
     return text;
   }
 }
+
+/** Histories of up to eight entries, by their word and count; a capture's connections share a handful. */
+const TEXTS = new Map<number, string>();
+const MAX_TEXTS = 4096;
 
 const LETTERS = 'SHADFRTW';
 /** Each letter's index, by character code: no string search per packet. */
