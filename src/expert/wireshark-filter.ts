@@ -25,36 +25,44 @@
 /** Second copies listed by frame number in one filter; more would make it unwieldy. */
 export const MAX_LISTED_DUPLICATES = 64;
 
-/** Where a filter is written: pieces of printable ASCII without quote or backslash, and whole numbers. */
+/** A fixed piece of filter text, printable ASCII without quote or backslash, with its bytes for writers of bytes. */
+export interface Piece {
+  text: string;
+  bytes: Uint8Array;
+}
+
+const piece = (text: string): Piece => ({ text, bytes: Uint8Array.from(text, (c) => c.charCodeAt(0)) });
+
+/** Where a filter is written: fixed pieces, slices of endpoint text (addresses), and whole numbers. */
 export interface FilterWriter {
-  text(text: string): void;
-  /** `text` from `start` up to `end`. */
+  piece(p: Piece): void;
+  /** `text` from `start` up to `end`, printable ASCII without quote or backslash. */
   slice(text: string, start: number, end: number): void;
   uint(n: number): void;
 }
 
 const PIECES = {
   ip: {
-    src: '(ip.src==',
-    dst: ' && ip.dst==',
-    orSrc: ' || ip.src==',
-    notIcmp: ' && !icmp',
-    noFragments: ' && ip.frag_offset==0 && ip.flags.mf==0',
+    src: piece('(ip.src=='),
+    dst: piece(' && ip.dst=='),
+    orSrc: piece(' || ip.src=='),
+    notIcmp: piece(' && !icmp'),
+    noFragments: piece(' && ip.frag_offset==0 && ip.flags.mf==0'),
   },
   ipv6: {
-    src: '(ipv6.src==',
-    dst: ' && ipv6.dst==',
-    orSrc: ' || ipv6.src==',
-    notIcmp: ' && !icmpv6',
-    noFragments: ' && !(ipv6.fraghdr.offset>0 || ipv6.fraghdr.more==1)',
+    src: piece('(ipv6.src=='),
+    dst: piece(' && ipv6.dst=='),
+    orSrc: piece(' || ipv6.src=='),
+    notIcmp: piece(' && !icmpv6'),
+    noFragments: piece(' && !(ipv6.fraghdr.offset>0 || ipv6.fraghdr.more==1)'),
   },
 };
-const SRC_PORT = ' && tcp.srcport==';
-const DST_PORT = ' && tcp.dstport==';
-const FIRST_FRAME = ') && frame.number>=';
-const LAST_FRAME = ' && frame.number<=';
+const SRC_PORT = piece(' && tcp.srcport==');
+const DST_PORT = piece(' && tcp.dstport==');
+const FIRST_FRAME = piece(') && frame.number>=');
+const LAST_FRAME = piece(' && frame.number<=');
 // `frame.number!=N` rather than a set: Wireshark 4 sets need commas, which tshark's io,stat takes for separators.
-const NOT_FRAME = ' && frame.number!=';
+const NOT_FRAME = piece(' && frame.number!=');
 
 /** Where the host of "10.0.0.1:80" or "[2001:db8::1]:80" begins and ends. */
 const hostStart = (endpoint: string): number => (endpoint.charCodeAt(0) === 0x5b ? 1 : 0);
@@ -63,8 +71,8 @@ const hostEnd = (endpoint: string): number => endpoint.lastIndexOf(':') - hostSt
 /** Builds the text of a filter. */
 class TextWriter implements FilterWriter {
   value = '';
-  text(text: string): void {
-    this.value += text;
+  piece(p: Piece): void {
+    this.value += p.text;
   }
   slice(text: string, start: number, end: number): void {
     this.value += text.slice(start, end);
@@ -99,32 +107,32 @@ export class WiresharkFilter {
     const ce = hostEnd(client);
     const sa = hostStart(server);
     const se = hostEnd(server);
-    out.text(p.src);
+    out.piece(p.src);
     out.slice(client, ca, ce);
-    out.text(SRC_PORT);
+    out.piece(SRC_PORT);
     out.uint(clientPort);
-    out.text(p.dst);
+    out.piece(p.dst);
     out.slice(server, sa, se);
-    out.text(DST_PORT);
+    out.piece(DST_PORT);
     out.uint(serverPort);
-    out.text(p.orSrc);
+    out.piece(p.orSrc);
     out.slice(server, sa, se);
-    out.text(SRC_PORT);
+    out.piece(SRC_PORT);
     out.uint(serverPort);
-    out.text(p.dst);
+    out.piece(p.dst);
     out.slice(client, ca, ce);
-    out.text(DST_PORT);
+    out.piece(DST_PORT);
     out.uint(clientPort);
-    out.text(FIRST_FRAME);
+    out.piece(FIRST_FRAME);
     out.uint(this.firstFrame);
     if (this.lastFrame >= 0) {
-      out.text(LAST_FRAME);
+      out.piece(LAST_FRAME);
       out.uint(this.lastFrame);
     }
-    out.text(p.notIcmp);
-    if (this.fileHasFragments) out.text(p.noFragments);
+    out.piece(p.notIcmp);
+    if (this.fileHasFragments) out.piece(p.noFragments);
     for (const frame of this.duplicateFrames) {
-      out.text(NOT_FRAME);
+      out.piece(NOT_FRAME);
       out.uint(frame);
     }
   }

@@ -8,7 +8,7 @@
  * are rare and go through JSON.stringify.
  */
 import { ANALYSIS_EVENTS, type AnalysisCounts } from '../expert/tcp-analysis.js';
-import type { FilterWriter } from '../expert/wireshark-filter.js';
+import type { FilterWriter, Piece } from '../expert/wireshark-filter.js';
 import type { Anomaly, ConnectionSummary } from '../records.js';
 import { codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
 
@@ -290,9 +290,10 @@ export class NdjsonEncoder implements FilterWriter {
     }
   }
 
-  /** A piece of a Wireshark filter (FilterWriter): printable ASCII without quote or backslash, as it is. */
-  text(text: string): void {
-    this.slice(text, 0, text.length);
+  /** Parts of a Wireshark filter (FilterWriter): printable ASCII without quote or backslash, as they are. */
+  piece(p: Piece): void {
+    this.room(p.bytes.length);
+    this.raw(p.bytes);
   }
 
   slice(text: string, start: number, end: number): void {
