@@ -275,30 +275,26 @@ export async function readPackets(
   const { onFrame, onPause, onTick, onGap } = hooks;
   const stuckAfter = options.stuckAfter ?? DEFAULTS.stuckAfter;
   let frameNo = 1;
-  let firstTs = Infinity;
-  let lastTs = -Infinity;
-  let lastTcpTs = -Infinity;
+  const all = new TimeSpan();
+  const tcp = new TimeSpan();
   for (let i = 0; i < inputs.length; i++) {
     const { source: input, name } = inputs[i]!;
     tally.files.push(name);
-    const lastBefore = lastTs;
-    let fileFirstTs = Infinity;
-    let fileLastTs = -Infinity;
+    const lastBefore = all.last;
+    const inFile = new TimeSpan();
     let fileFragments = 0;
     const handle = (frame: Frame): void => {
-      if (firstTs === Infinity) options.onFirstPacket?.(frame.ts);
-      if (i > 0 && fileFirstTs === Infinity && Number.isFinite(lastTs) && frame.ts - lastTs > stuckAfter) {
-        onGap?.(lastTs, frame.ts);
-        tally.warnings.push(`${name} begins ${(frame.ts - lastTs).toFixed(1)} s after the previous file ends, longer than --stuck-after (${stuckAfter} s): the capture saw nothing in between, and that time is not counted as time stuck`);
+      if (all.first === Infinity) options.onFirstPacket?.(frame.ts);
+      if (i > 0 && inFile.first === Infinity && Number.isFinite(all.last) && frame.ts - all.last > stuckAfter) {
+        onGap?.(all.last, frame.ts);
+        tally.warnings.push(`${name} begins ${(frame.ts - all.last).toFixed(1)} s after the previous file ends, longer than --stuck-after (${stuckAfter} s): the capture saw nothing in between, and that time is not counted as time stuck`);
       }
-      if (frame.ts < firstTs) firstTs = frame.ts;
-      if (frame.ts > lastTs) lastTs = frame.ts;
-      if (frame.ts < fileFirstTs) fileFirstTs = frame.ts;
-      if (frame.ts > fileLastTs) fileLastTs = frame.ts;
+      all.add(frame.ts);
+      inFile.add(frame.ts);
       const kind = decoder.decode(frame, pkt);
       if (kind === PacketKind.Fragment) fileFragments++;
       else if (kind === PacketKind.Tcp || kind === PacketKind.Duplicate) {
-        if (kind === PacketKind.Tcp && pkt.ts > lastTcpTs) lastTcpTs = pkt.ts;
+        if (kind === PacketKind.Tcp) tcp.add(pkt.ts);
         pkt.fileFrameNo = frame.frameNo - frameNo + 1;
         pkt.fileFragments = fileFragments;
         onTcp(pkt, name, i, frame);
@@ -310,7 +306,7 @@ export async function readPackets(
     const ticks = onTick
       ? setInterval(() => {
           const paused = performance.now() - chunkAt;
-          if (paused >= LIVE_PAUSE_MS && Number.isFinite(lastTs)) onPause?.(lastTs + paused / 1000);
+          if (paused >= LIVE_PAUSE_MS && Number.isFinite(all.last)) onPause?.(all.last + paused / 1000);
           onTick();
         }, LIVE_TICK_MS)
       : undefined;
@@ -326,8 +322,8 @@ export async function readPackets(
       },
     }).finally(() => clearInterval(ticks));
     frameNo += result.frames;
-    tally.inputs.push({ frames: result.frames, firstTs: Number.isFinite(fileFirstTs) ? fileFirstTs : null, lastTs: Number.isFinite(fileLastTs) ? fileLastTs : null });
-    if (fileFirstTs < lastBefore) {
+    tally.inputs.push({ frames: result.frames, firstTs: inFile.firstOrNull, lastTs: inFile.lastOrNull });
+    if (inFile.first < lastBefore) {
       tally.warnings.push(`${name} begins before the previous file ends: files are read one after another, not interleaved packet by packet`);
     }
     if (result.impossibleTimes) {
@@ -354,10 +350,33 @@ export async function readPackets(
     duplicate_copies: counts.duplicates,
   };
   if (counts.unknownLink > 0) tally.warnings.push(`${counts.unknownLink} packets of unknown link types were skipped`);
-  tally.firstTs = Number.isFinite(firstTs) ? firstTs : null;
-  tally.lastTs = Number.isFinite(lastTs) ? lastTs : null;
-  tally.lastTcpTs = Number.isFinite(lastTcpTs) ? lastTcpTs : null;
+  tally.firstTs = all.firstOrNull;
+  tally.lastTs = all.lastOrNull;
+  tally.lastTcpTs = tcp.lastOrNull;
   return tally;
+}
+
+/**
+ * The earliest and latest of the times seen. An object's fields hold a time
+ * in place, where a variable shared with a closure takes a new heap number
+ * for every packet's time.
+ */
+class TimeSpan {
+  first = Infinity;
+  last = -Infinity;
+
+  add(ts: number): void {
+    if (ts < this.first) this.first = ts;
+    if (ts > this.last) this.last = ts;
+  }
+
+  get firstOrNull(): number | null {
+    return Number.isFinite(this.first) ? this.first : null;
+  }
+
+  get lastOrNull(): number | null {
+    return Number.isFinite(this.last) ? this.last : null;
+  }
 }
 
 /** A tally of no connections. */

@@ -145,11 +145,13 @@ const DST_PORT = slotOf('dstPort');
 
 /** The first three packets kept are a SYN, its SYN-ACK and the ACK of that, each once: a connection that began here. */
 function plainHandshake(f: Float64Array): boolean {
-  const at = (i: number, slot: number) => f[i * PACKET_SLOTS + slot]!;
-  const fromPeer = (i: number) => at(i, SRC_PORT) === at(0, DST_PORT) && at(i, DST_PORT) === at(0, SRC_PORT);
   return (
-    (at(0, FLAGS) & (SYN | ACK | RST | FIN)) === SYN &&
-    (at(1, FLAGS) & (SYN | ACK | RST)) === (SYN | ACK) && fromPeer(1) && at(1, ACK_NO) === ((at(0, SEQ) + 1) >>> 0) &&
-    (at(2, FLAGS) & (SYN | ACK | RST)) === ACK && !fromPeer(2) && at(2, ACK_NO) === ((at(1, SEQ) + 1) >>> 0)
+    (at(f, 0, FLAGS) & (SYN | ACK | RST | FIN)) === SYN &&
+    (at(f, 1, FLAGS) & (SYN | ACK | RST)) === (SYN | ACK) && fromPeer(f, 1) && at(f, 1, ACK_NO) === ((at(f, 0, SEQ) + 1) >>> 0) &&
+    (at(f, 2, FLAGS) & (SYN | ACK | RST)) === ACK && !fromPeer(f, 2) && at(f, 2, ACK_NO) === ((at(f, 1, SEQ) + 1) >>> 0)
   );
 }
+
+// At module level, not closures made per call: this runs for every connection that begins with a SYN.
+const at = (f: Float64Array, i: number, slot: number): number => f[i * PACKET_SLOTS + slot]!;
+const fromPeer = (f: Float64Array, i: number): boolean => at(f, i, SRC_PORT) === at(f, 0, DST_PORT) && at(f, i, DST_PORT) === at(f, 0, SRC_PORT);
