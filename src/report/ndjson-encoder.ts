@@ -13,8 +13,12 @@ import type { Anomaly, ConnectionSummary } from '../records.js';
 import { codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, type TransitionLogView } from '../state/transition-log.js';
 
 const CHUNK_BYTES = 1 << 20;
-/** Written chunks kept for reuse: a new chunk is fresh memory, a page fault for every 4 KiB written. */
-const SPARE_CHUNKS = 4;
+/**
+ * Written chunks kept for reuse: a new chunk is fresh memory, a page fault
+ * for every 4 KiB written. Enough for the chunks in flight to a file, which
+ * is written through the thread pool with a few MiB queued.
+ */
+const SPARE_CHUNKS = 8;
 /**
  * Room every writer of a value (string, number, JSON) leaves after itself:
  * the prebuilt pieces written between two values (keys, a transition's
