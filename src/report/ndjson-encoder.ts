@@ -417,11 +417,22 @@ export class NdjsonEncoder implements FilterWriter {
     this.pos = p + n + 2;
   }
 
-  /** Any value through JSON.stringify, as UTF-8 (at most three bytes per UTF-16 unit). */
+  /**
+   * Any value through JSON.stringify, as UTF-8 (at most three bytes per
+   * UTF-16 unit), a piece at a time: a long record (the merge state, tens of
+   * MB) then needs no buffer of three times its length.
+   */
   private json(value: unknown): void {
-    const text = JSON.stringify(value) ?? 'null';
-    this.room(text.length * 3);
-    this.pos += utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
+    let text = JSON.stringify(value) ?? 'null';
+    this.room(Math.min(text.length * 3, CHUNK_BYTES - SLACK));
+    while (true) {
+      // encodeInto writes what fits, never half a character, and says how much of the text that was.
+      const { read, written } = utf8.encodeInto(text, this.buf.subarray(this.pos, this.buf.length - SLACK));
+      this.pos += written;
+      if (read === text.length) return;
+      text = text.slice(read);
+      this.flush();
+    }
   }
 
   /**
