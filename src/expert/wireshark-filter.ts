@@ -68,6 +68,18 @@ const NOT_FRAME = piece(' && frame.number!=');
 const hostStart = (endpoint: string): number => (endpoint.charCodeAt(0) === 0x5b ? 1 : 0);
 const hostEnd = (endpoint: string): number => endpoint.lastIndexOf(':') - hostStart(endpoint);
 
+/** One direction of the 4-tuple: `src` (with what goes before it) from `from`, `dst` to `to`. */
+function direction(out: FilterWriter, src: Piece, dst: Piece, from: string, fromPort: number, to: string, toPort: number): void {
+  out.piece(src);
+  out.slice(from, hostStart(from), hostEnd(from));
+  out.piece(SRC_PORT);
+  out.uint(fromPort);
+  out.piece(dst);
+  out.slice(to, hostStart(to), hostEnd(to));
+  out.piece(DST_PORT);
+  out.uint(toPort);
+}
+
 /** Builds the text of a filter. */
 class TextWriter implements FilterWriter {
   value = '';
@@ -103,26 +115,8 @@ export class WiresharkFilter {
   writeTo(out: FilterWriter): void {
     const p = this.ipv6 ? PIECES.ipv6 : PIECES.ip;
     const { client, server, clientPort, serverPort } = this;
-    const ca = hostStart(client);
-    const ce = hostEnd(client);
-    const sa = hostStart(server);
-    const se = hostEnd(server);
-    out.piece(p.src);
-    out.slice(client, ca, ce);
-    out.piece(SRC_PORT);
-    out.uint(clientPort);
-    out.piece(p.dst);
-    out.slice(server, sa, se);
-    out.piece(DST_PORT);
-    out.uint(serverPort);
-    out.piece(p.orSrc);
-    out.slice(server, sa, se);
-    out.piece(SRC_PORT);
-    out.uint(serverPort);
-    out.piece(p.dst);
-    out.slice(client, ca, ce);
-    out.piece(DST_PORT);
-    out.uint(clientPort);
+    direction(out, p.src, p.dst, client, clientPort, server, serverPort);
+    direction(out, p.orSrc, p.dst, server, serverPort, client, clientPort);
     out.piece(FIRST_FRAME);
     out.uint(this.firstFrame);
     if (this.lastFrame >= 0) {
