@@ -151,12 +151,65 @@ function transitionBody(code: number, withFrame: boolean): Uint8Array {
   ));
 }
 
+/** How many of a record's fields RepeatedFields compares. */
+const REPEATED_FIELDS = 18;
+
+/**
+ * A connection record's words and options, the fields from `opening` to
+ * `file`: the outcome, the states, Zeek's codes, the handshake's options,
+ * the Expert Info counts (compared as objects: the shared empty one, mostly)
+ * and the file. Consecutive records mostly share every one of them; their
+ * bytes are then the last record's, copied whole instead of written field
+ * by field.
+ */
+class RepeatedFields {
+  private last: unknown[] = new Array<unknown>(REPEATED_FIELDS).fill(undefined);
+  private now: unknown[] = new Array<unknown>(REPEATED_FIELDS).fill(undefined);
+  private bytes: Uint8Array | undefined = undefined;
+
+  /** The bytes last kept, if `c`'s fields are those they were written from. */
+  bytesIfSame(c: ConnectionSummary): Uint8Array | undefined {
+    const v = this.now;
+    v[0] = c.opening;
+    v[1] = c.closing;
+    v[2] = c.active_closer;
+    v[3] = c.client_state;
+    v[4] = c.server_state;
+    v[5] = c.conn_state;
+    v[6] = c.history;
+    v[7] = c.client_rule;
+    v[8] = c.client_mss;
+    v[9] = c.server_mss;
+    v[10] = c.client_wscale;
+    v[11] = c.server_wscale;
+    v[12] = c.sack;
+    v[13] = c.timestamps;
+    v[14] = c.client_analysis;
+    v[15] = c.server_analysis;
+    v[16] = c.vantage;
+    v[17] = c.file;
+    if (this.bytes === undefined) return undefined;
+    const last = this.last;
+    for (let i = 0; i < REPEATED_FIELDS; i++) if (v[i] !== last[i]) return undefined;
+    return this.bytes;
+  }
+
+  /** Keeps the bytes written from the fields the last `bytesIfSame` was given. */
+  remember(buf: Uint8Array, start: number, end: number): void {
+    this.bytes = buf.slice(start, end);
+    const values = this.now;
+    this.now = this.last;
+    this.last = values;
+  }
+}
+
 export class NdjsonEncoder implements FilterWriter {
   private buf: Uint8Array = new Uint8Array(CHUNK_BYTES);
   private pos = 0;
   private readonly spare: Uint8Array[] = [];
   /** The whole seconds of the last time written, and their digits: a capture's times share them for a second. */
   private lastSeconds = -1;
+  private readonly repeated = new RepeatedFields();
   private readonly secondsDigits = new Uint8Array(10);
   private secondsLength = 0;
 
@@ -224,33 +277,17 @@ export class NdjsonEncoder implements FilterWriter {
     this.uint(c.missed_bytes);
     this.raw(K.missedSegments);
     this.uint(c.missed_segments);
-    this.field(F.opening, c.opening);
-    this.field(F.closing, c.closing);
-    if (c.active_closer === null) this.raw(K.noActiveCloser);
-    else this.field(F.activeCloser, c.active_closer);
-    this.field(F.clientState, c.client_state);
-    this.field(F.serverState, c.server_state);
-    this.field(F.connState, c.conn_state);
-    this.field(F.history, c.history);
-    this.field(F.clientRule, c.client_rule);
-    this.raw(K.clientMss);
-    this.uintOrNull(c.client_mss);
-    this.raw(K.serverMss);
-    this.uintOrNull(c.server_mss);
-    this.raw(K.clientWscale);
-    this.uintOrNull(c.client_wscale);
-    this.raw(K.serverWscale);
-    this.uintOrNull(c.server_wscale);
-    this.raw(K.sack);
-    this.booleanOrNull(c.sack);
-    this.raw(K.timestamps);
-    this.booleanOrNull(c.timestamps);
-    this.raw(K.clientAnalysis);
-    this.analysis(c.client_analysis);
-    this.raw(K.serverAnalysis);
-    this.analysis(c.server_analysis);
-    this.field(F.vantage, c.vantage);
-    if (c.file !== undefined) this.field(F.file, c.file);
+    const repeated = this.repeated.bytesIfSame(c);
+    if (repeated) {
+      this.room(repeated.length);
+      this.raw(repeated);
+    } else {
+      const buf = this.buf;
+      const start = this.pos;
+      this.wordsAndOptions(c);
+      // Written into one chunk: the bytes can be kept.
+      if (this.buf === buf) this.repeated.remember(buf, start, this.pos);
+    }
     this.raw(K.firstFrameInFile);
     this.uint(c.first_frame_in_file);
     if (c.last_file !== undefined) this.field(F.lastFile, c.last_file);
@@ -314,6 +351,37 @@ export class NdjsonEncoder implements FilterWriter {
       this.room(10);
       this.uint32(n);
     } else this.number(n);
+  }
+
+  /** The fields from `opening` to `file` (see RepeatedFields). */
+  private wordsAndOptions(c: ConnectionSummary): void {
+    this.field(F.opening, c.opening);
+    this.field(F.closing, c.closing);
+    if (c.active_closer === null) this.raw(K.noActiveCloser);
+    else this.field(F.activeCloser, c.active_closer);
+    this.field(F.clientState, c.client_state);
+    this.field(F.serverState, c.server_state);
+    this.field(F.connState, c.conn_state);
+    this.field(F.history, c.history);
+    this.field(F.clientRule, c.client_rule);
+    this.raw(K.clientMss);
+    this.uintOrNull(c.client_mss);
+    this.raw(K.serverMss);
+    this.uintOrNull(c.server_mss);
+    this.raw(K.clientWscale);
+    this.uintOrNull(c.client_wscale);
+    this.raw(K.serverWscale);
+    this.uintOrNull(c.server_wscale);
+    this.raw(K.sack);
+    this.booleanOrNull(c.sack);
+    this.raw(K.timestamps);
+    this.booleanOrNull(c.timestamps);
+    this.raw(K.clientAnalysis);
+    this.analysis(c.client_analysis);
+    this.raw(K.serverAnalysis);
+    this.analysis(c.server_analysis);
+    this.field(F.vantage, c.vantage);
+    if (c.file !== undefined) this.field(F.file, c.file);
   }
 
   private anomaly(a: Anomaly): void {
