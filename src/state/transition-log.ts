@@ -104,11 +104,12 @@ export class TransitionLog {
 /** What readers of a log may use. */
 export type TransitionLogView = Pick<TransitionLog, 'length' | 'ts' | 'frame' | 'code'>;
 
-const STATE_CODE = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
-const CAUSE_CODE = Object.fromEntries(CAUSES.map((c, i) => [c, i])) as Record<Cause, number>;
+// Maps: every state change looks up three names, and a Map finds a string faster than an object's keyed lookup.
+const STATE_CODE = new Map<TcpState, number>(TCP_STATES.map((s, i) => [s, i]));
+const CAUSE_CODE = new Map<Cause, number>(CAUSES.map((c, i) => [c, i]));
 
 export function transitionCode(side: Side, from: TcpState, to: TcpState, cause: Cause, inferred: boolean): number {
-  return (side === 'server' ? 1 : 0) | (STATE_CODE[from] << 1) | (STATE_CODE[to] << 5) | (CAUSE_CODE[cause] << 9) | (inferred ? INFERRED_BIT : 0);
+  return (side === 'server' ? 1 : 0) | (STATE_CODE.get(from)! << 1) | (STATE_CODE.get(to)! << 5) | (CAUSE_CODE.get(cause)! << 9) | (inferred ? INFERRED_BIT : 0);
 }
 
 export const codeSide = (code: number): Side => (code & 1 ? 'server' : 'client');
@@ -133,7 +134,7 @@ export function transitionsOf(log: TransitionLogView): Transition[] {
 /** Did `side` ever enter `state` (it may have left it since)? */
 export function entered(log: TransitionLogView, side: Side, state: TcpState): boolean {
   const sideBit = side === 'server' ? 1 : 0;
-  const to = STATE_CODE[state];
+  const to = STATE_CODE.get(state);
   for (let i = 0; i < log.length; i++) {
     const code = log.code(i);
     if ((code & 1) === sideBit && ((code >> 5) & 15) === to) return true;
