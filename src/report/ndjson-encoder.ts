@@ -519,7 +519,9 @@ export class NdjsonEncoder implements FilterWriter {
       if (whole === x) return this.uint32(whole);
       const micros = Math.round((x - whole) * 1e6);
       if (micros < 1e6 && (whole * 1e6 + micros) / 1e6 === x) {
-        this.seconds(whole);
+        // Compared here, not passed on: a call would box the double of every time.
+        if (whole === this.lastSeconds) this.sameSeconds();
+        else this.seconds(whole);
         this.micros(micros);
         return;
       }
@@ -534,19 +536,21 @@ export class NdjsonEncoder implements FilterWriter {
     this.pos += text.length;
   }
 
-  /** Whole seconds: for times (not durations) the digits of the last ones are copied. */
+  /** Whole seconds other than the last ones: for times (not durations) their digits are kept for the next. */
   private seconds(n: number): void {
     if (n < 1e6) return this.uint32(n);
-    const digits = this.secondsDigits;
+    const p = this.pos;
+    this.uint32(n);
+    this.secondsLength = this.pos - p;
+    for (let i = 0; i < this.secondsLength; i++) this.secondsDigits[i] = this.buf[p + i]!;
+    this.lastSeconds = n;
+  }
+
+  /** The whole seconds last written by `seconds`, again: a capture's times share them for a second. */
+  private sameSeconds(): void {
     const b = this.buf;
     const p = this.pos;
-    if (n !== this.lastSeconds) {
-      this.uint32(n);
-      this.secondsLength = this.pos - p;
-      for (let i = 0; i < this.secondsLength; i++) digits[i] = b[p + i]!;
-      this.lastSeconds = n;
-      return;
-    }
+    const digits = this.secondsDigits;
     for (let i = 0; i < this.secondsLength; i++) b[p + i] = digits[i]!;
     this.pos = p + this.secondsLength;
   }
@@ -586,15 +590,24 @@ export class NdjsonEncoder implements FilterWriter {
     }
   }
 
-  /** ".dddddd" for 1 <= micros < 1e6, trailing zeros dropped. */
+  /** ".dddddd" for 1 <= micros < 1e6, trailing zeros dropped: six digits by pairs, then the zeros taken back. */
   private micros(micros: number): void {
-    let digits = 6;
-    // As a 32-bit integer: a remainder of doubles is a call into C.
-    for (let m = micros | 0, tenth = (m / 10) | 0; tenth * 10 === m; m = tenth, tenth = (m / 10) | 0) {
-      micros = tenth;
-      digits--;
-    }
-    this.buf[this.pos++] = 0x2e;
-    this.padded(micros, digits);
+    const b = this.buf;
+    const p = this.pos;
+    const m = micros | 0;
+    const high = (m / 10000) | 0;
+    const rest = m - high * 10000;
+    const middle = (rest / 100) | 0;
+    const low = rest - middle * 100;
+    b[p] = 0x2e;
+    b[p + 1] = DIGIT_PAIRS[high << 1]!;
+    b[p + 2] = DIGIT_PAIRS[(high << 1) + 1]!;
+    b[p + 3] = DIGIT_PAIRS[middle << 1]!;
+    b[p + 4] = DIGIT_PAIRS[(middle << 1) + 1]!;
+    b[p + 5] = DIGIT_PAIRS[low << 1]!;
+    b[p + 6] = DIGIT_PAIRS[(low << 1) + 1]!;
+    let end = p + 7;
+    while (b[end - 1] === 0x30) end--;
+    this.pos = end;
   }
 }
