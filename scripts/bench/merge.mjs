@@ -32,7 +32,7 @@ const cli = path.join(root, 'dist/cli.js');
 const work = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tcp-lifecycle-merge-'));
 try {
   const packets = Number(/(\d+) packets/.exec(execFileSync(process.execPath, [path.join(root, 'scripts/bench/bare-read.mjs'), capture], { encoding: 'utf8' }))?.[1] ?? 0);
-  execFileSync('editcap', ['-c', String(Math.ceil(packets / parts)), capture, path.join(work, 'part.pcap')]);
+  execFileSync('editcap', ['-F', 'pcap', '-c', String(Math.ceil(packets / parts)), capture, path.join(work, 'part.pcap')]);
   const files = readdirSync(work).filter((f) => f.startsWith('part')).sort().map((f) => path.join(work, f));
 
   /** CPU seconds and peak KiB of one process, its standard output to `out`. */
