@@ -77,6 +77,8 @@ interface Held {
 
 /** The output is handed on in pieces of this size. */
 const OUT_CHUNK = 1 << 20;
+/** Replayed packets between two looks at the output's room. */
+const ROOM_EVERY = 256;
 const TIME_WAIT_REUSE: ConnectionSummary['anomalies'][number]['code'] = 'time_wait_reuse';
 const TIME_WAIT_REUSE_CODE = Buffer.from(`"code":"${TIME_WAIT_REUSE}"`);
 
@@ -95,7 +97,7 @@ export async function mergeAnalyses(paths: string[], sink: MergeSink, warn: (mes
     inputs.sort((a, b) => start(a) - start(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const merger = new Merger(options, sink, warn);
     for (const input of inputs) await merger.add(input);
-    return merger.finish();
+    return await merger.finish();
   } finally {
     for (const input of inputs) input.close();
   }
@@ -236,9 +238,15 @@ class Merger {
     if (i !== snapshots.length) throw new MergeInputError(input.path, `its merge state holds ${snapshots.length} open lifecycles and its output ${i} records of them`);
 
     if (this.open.length > 0) {
-      this.join(this.open, held, clock ?? -Infinity, state.read.lastTcpTs ?? clock ?? -Infinity, state.read.lastTs ?? previousEnd ?? 0, input, nextOpen);
+      await this.join(this.open, held, clock ?? -Infinity, state.read.lastTcpTs ?? clock ?? -Infinity, state.read.lastTs ?? previousEnd ?? 0, input, nextOpen);
     }
     this.open = nextOpen;
+  }
+
+  /** Waits while the output has more queued than it wants: a join writes a file's records in one go otherwise. */
+  private async room(): Promise<void> {
+    const wait = this.sink.room?.();
+    if (wait) await wait;
   }
 
   /** A record that passes through: final (counted) or open at the end of the range (kept for the next join). */
@@ -266,7 +274,7 @@ class Merger {
    * that runs out by its clock. One run leaves the others as they stand, and
    * so does the join: they go on, stale, their records made at the end.
    */
-  private join(opens: Open[], held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile | undefined, nextOpen: Open[]): void {
+  private async join(opens: Open[], held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile | undefined, nextOpen: Open[]): Promise<void> {
     const timeWait = this.options.time_wait;
     const watch = new JoinWatch();
     let sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
@@ -354,7 +362,9 @@ class Merger {
     };
     const decided = new Set<string>();
     let fileBackward = 0;
+    let replayed = 0;
     for (const event of events) {
+      if (++replayed % ROOM_EVERY === 0) await this.room();
       const { key, record } = event;
       if (failed.has(key) || decided.has(key)) continue;
       if (event.index === 0 && failedRecord.has(record)) {
@@ -414,6 +424,7 @@ class Merger {
     tracker.finish(nextEnd);
 
     for (const [key, records] of held) {
+      await this.room();
       for (const record of records) {
         if (!passed.has(record)) continue;
         const line = patched.get(record) ?? record.line;
@@ -477,14 +488,14 @@ class Merger {
   }
 
   /** The records of the lifecycles open at the end, the findings, the merge state and the summary. */
-  finish(): SummaryRecord {
+  async finish(): Promise<SummaryRecord> {
     const read = this.read!;
     // Records of lifecycles no input touched since an earlier one: made again as of the end of the range.
     const stale = this.open.filter((o) => o.stale);
     if (stale.length > 0) {
       const clock = read.lastTcpTs ?? -Infinity;
       const remade: Open[] = this.open.filter((o) => !o.stale);
-      this.join(stale, new Map(), clock, clock, read.lastTs ?? 0, undefined, remade);
+      await this.join(stale, new Map(), clock, clock, read.lastTs ?? 0, undefined, remade);
       this.open = remade;
     }
     this.encoder.flush();
