@@ -226,7 +226,7 @@ class Merger {
       }
       this.keep(line, head, frame, key, lifecycle, watched.has(frame), nextOpen);
     };
-    const room = () => this.sink.room?.();
+    const room = () => this.room();
     input.open();
     let i = 0;
     try {
@@ -243,10 +243,9 @@ class Merger {
     this.open = nextOpen;
   }
 
-  /** Waits while the output has more queued than it wants: a join writes a file's records in one go otherwise. */
-  private async room(): Promise<void> {
-    const wait = this.sink.room?.();
-    if (wait) await wait;
+  /** A promise while the output has more queued than it wants: reading and a join's writing wait on it. */
+  private room(): Promise<void> | undefined {
+    return this.sink.room?.();
   }
 
   /** A record that passes through: final (counted) or open at the end of the range (kept for the next join). */
@@ -424,7 +423,8 @@ class Merger {
     tracker.finish(nextEnd);
 
     for (const [key, records] of held) {
-      await this.room();
+      const wait = this.room();
+      if (wait) await wait;
       for (const record of records) {
         if (!passed.has(record)) continue;
         const line = patched.get(record) ?? record.line;
