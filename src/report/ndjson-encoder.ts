@@ -16,9 +16,9 @@ const CHUNK_BYTES = 1 << 20;
 /**
  * Written chunks kept for reuse: a new chunk is fresh memory, a page fault
  * for every 4 KiB written. Enough for the chunks in flight to a file, which
- * is written through the thread pool with a few MiB queued.
+ * is written through the thread pool with up to 16 MiB queued.
  */
-const SPARE_CHUNKS = 8;
+const SPARE_CHUNKS = 20;
 /**
  * Room every writer of a value (string, number, JSON) leaves after itself:
  * the prebuilt pieces written between two values (keys, a transition's
