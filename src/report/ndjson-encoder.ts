@@ -337,14 +337,6 @@ export class NdjsonEncoder implements FilterWriter {
     this.raw(p.bytes);
   }
 
-  slice(text: string, start: number, end: number): void {
-    this.room(end - start);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = start; i < end; i++) b[p++] = text.charCodeAt(i);
-    this.pos = p;
-  }
-
   /** A whole number 0 <= n (a count, a frame, a port): most fit 32 bits. */
   uint(n: number): void {
     if (n < 4294967296 && n === n >>> 0) {
