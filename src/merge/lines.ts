@@ -46,8 +46,8 @@ export function tupleKey(client: string, server: string): string {
 const HEAD_TEXT = HEAD.toString('latin1');
 
 /** The line with its id made `C<frame>`: the pieces to write. */
-export function withId(line: Buffer, head: LineHead, frame: number): Buffer[] {
-  return frame === head.frame ? [line] : [Buffer.from(`${HEAD_TEXT}C${frame}`, 'latin1'), line.subarray(head.idEnd)];
+export function withId(line: Buffer, head: LineHead, frame: number): (Buffer | string)[] {
+  return frame === head.frame ? [line] : [`${HEAD_TEXT}C${frame}`, line.subarray(head.idEnd)];
 }
 
 /** Where the anomalies array of a record line begins (after its `[`) and where its `]` is. */
@@ -73,13 +73,13 @@ function anomaliesOf(line: Buffer): [number, number] {
 /**
  * The line with the anomaly whose object begins `{<marker>` replaced by
  * `anomaly` (JSON), or with `anomaly` added last to its anomalies when it
- * has none.
+ * has none: the pieces to write.
  */
-export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: string): Buffer {
+export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: string): (Buffer | string)[] {
   const [start, close] = anomaliesOf(line);
   const found = line.indexOf(marker, start);
   if (found < 1 || found >= close || line[found - 1] !== 0x7b) {
-    return Buffer.concat([line.subarray(0, close), Buffer.from(close === start ? anomaly : `,${anomaly}`), line.subarray(close)]);
+    return [line.subarray(0, close), close === start ? anomaly : `,${anomaly}`, line.subarray(close)];
   }
   // The anomaly's object is flat: it ends at the first `}` outside a string.
   let at = found;
@@ -92,5 +92,5 @@ export function withAnomalyReplaced(line: Buffer, marker: Buffer, anomaly: strin
     } else if (c === QUOTE) inString = true;
     else if (c === 0x7d) break;
   }
-  return Buffer.concat([line.subarray(0, found - 1), Buffer.from(anomaly), line.subarray(at + 1)]);
+  return [line.subarray(0, found - 1), anomaly, line.subarray(at + 1)];
 }

@@ -55,7 +55,8 @@ export interface MergeSink {
 /**
  * A lifecycle open at the end of the range merged so far: its state, and its
  * record as of the end of the input it was last joined at (`stale`: an
- * earlier input than the last; made again at the end).
+ * earlier input than the last; its record is made again at the end, and the
+ * bytes it had are let go).
  */
 interface Open {
   key: string;
@@ -123,10 +124,12 @@ class Merger {
   private pos = 0;
   /** Encodes records kept for the end (of lifecycles still open): each flushed alone, copied out. */
   private readonly apartEncoder: NdjsonEncoder = new NdjsonEncoder((bytes) => {
-    this.apartBytes = Buffer.from(bytes);
+    this.apartBytes = this.slabs.copy(bytes);
     this.apartEncoder.release(bytes);
   });
   private apartBytes: Buffer | undefined;
+  /** Where lines the merge holds, patches and keeps for the next join are copied. */
+  private readonly slabs = new Slabs();
 
   constructor(
     private readonly options: MergeStateRecord['options'],
@@ -143,7 +146,9 @@ class Merger {
   }
 
   /** Output bytes go through one buffer: a record's pieces are copied in, and the sink gets it a mebibyte at a time. */
-  private out(bytes: Uint8Array): void {
+  private out(piece: Uint8Array | string): void {
+    if (typeof piece === 'string') return this.outText(piece);
+    const bytes = piece;
     this.written += bytes.length;
     if (this.pos + bytes.length > this.buf.length) {
       this.flushOut();
@@ -154,6 +159,17 @@ class Merger {
     }
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
+  }
+
+  /** Text (a record's new head) written straight into the output buffer. */
+  private outText(text: string): void {
+    if (this.pos + text.length * 3 > this.buf.length) {
+      this.flushOut();
+      if (text.length * 3 > this.buf.length) return this.out(Buffer.from(text));
+    }
+    const n = this.buf.write(text, this.pos);
+    this.pos += n;
+    this.written += n;
   }
 
   private flushOut(): void {
@@ -208,8 +224,7 @@ class Merger {
 
     const openByKey = new Map<string, Open>(this.open.map((o) => [o.key, o]));
     const held = new Map<string, Held[]>();
-    // Held lines live until this input is joined: copied out of the read chunks into slabs dropped with them.
-    const heldLines = new Slabs();
+    // Held lines live until this input is joined: copied out of the read chunks into slabs.
     const nextOpen: Open[] = [];
     /** A record of this input: held if an open lifecycle shares its 4-tuple, else through (final) or kept (open). */
     const take = (line: Buffer, lifecycle: Lifecycle | undefined): void => {
@@ -219,7 +234,7 @@ class Merger {
       const key = tupleKey(head.client, head.server);
       if (openByKey.has(key)) {
         const records = held.get(key);
-        const record = { line: heldLines.copy(line), head, frame, lifecycle };
+        const record = { line: this.slabs.copy(line), head, frame, lifecycle };
         if (records) records.push(record);
         else held.set(key, [record]);
         return;
@@ -252,10 +267,10 @@ class Merger {
   private keep(line: Buffer, head: LineHead, frame: number, key: string, lifecycle: Lifecycle | undefined, apart: boolean, open: Open[]): void {
     const pieces = withId(line, head, frame);
     if (lifecycle) {
-      open.push({ key, id: `C${frame}`, lifecycle, record: Buffer.concat(pieces), stale: false });
+      open.push({ key, id: `C${frame}`, lifecycle, record: this.slabs.join(pieces), stale: false });
       return;
     }
-    if (apart) this.count(this.apart, parseRecord(Buffer.concat(pieces)));
+    if (apart) this.count(this.apart, parseRecord(this.slabs.join(pieces)));
     // Records the join made may still sit in the encoder: they go out first, so no line is cut by another.
     this.encoder.flush();
     for (const piece of pieces) this.out(piece);
@@ -342,7 +357,8 @@ class Merger {
     for (const o of opens) {
       const l = o.lifecycle;
       if (input && !held.has(o.key) && !(l.finished && l.lastTs + timeWait <= horizon)) {
-        nextOpen.push(o.stale ? o : { ...o, stale: true });
+        // A stale record is made again at the end: its bytes (which keep a slab alive) are let go.
+        nextOpen.push(o.stale ? o : { ...o, record: NO_RECORD, stale: true });
         continue;
       }
       watch.mark(l, o.id, o.key);
@@ -400,7 +416,7 @@ class Merger {
         decided.add(key);
         const reuse = standIn.timeWaitReuseSince;
         // The file's analysis gave it one already where the lifecycle before it went on into the file: one run's takes its place.
-        if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn))));
+        if (reuse >= 0) patched.set(record, this.slabs.join(withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn)))));
         if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
         tracker.drop(standIn);
         continue;
@@ -662,24 +678,42 @@ function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string |
   };
 }
 
-/** Copies of short-lived lines packed into slabs of a mebibyte: one allocation per slab, not one per line. */
+/**
+ * Copies of lines packed into slabs of a mebibyte: one allocation per slab,
+ * not one per line (a Buffer of its own, from Node's 8 KiB pool, made a new
+ * ArrayBuffer every third record, most of a merge's garbage). A line keeps
+ * its whole slab alive: lines that live long are copied out on their own.
+ */
 class Slabs {
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
   private pos = 0;
 
   copy(bytes: Uint8Array): Buffer {
-    if (bytes.length > SLAB_BYTES / 8) return Buffer.from(bytes);
-    if (this.pos + bytes.length > this.slab.length) {
+    return this.join([bytes]);
+  }
+
+  /** The pieces one after another, strings as UTF-8. */
+  join(pieces: readonly (Uint8Array | string)[]): Buffer {
+    let length = 0;
+    for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+    if (length > SLAB_BYTES / 8) return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+    if (this.pos + length > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.pos = 0;
     }
-    const out = this.slab.subarray(this.pos, this.pos + bytes.length);
-    out.set(bytes);
-    this.pos += bytes.length;
-    return out;
+    const start = this.pos;
+    for (const piece of pieces) {
+      if (typeof piece === 'string') this.pos += this.slab.write(piece, this.pos);
+      else {
+        this.slab.set(piece, this.pos);
+        this.pos += piece.length;
+      }
+    }
+    return this.slab.subarray(start, this.pos);
   }
 }
 const SLAB_BYTES = 1 << 20;
+const NO_RECORD = Buffer.alloc(0);
 
 /** Packets of a watched lifecycle's kept ones earlier than one before them, as its file's analysis counted them. */
 function backwardWithin(entry: WatchedEntry): number {
