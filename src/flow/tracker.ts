@@ -42,6 +42,8 @@ export interface TrackerOptions {
   keepSegments: number;
   /** Most ended lifecycles kept for reuse (default RECYCLE_LIMIT; 0: none, every lifecycle is new). */
   recycleLimit?: number;
+  /** Where ended lifecycles are kept for reuse, when it outlives the tracker (the merge restores the next file's into them); else the tracker's own. */
+  recycled?: Lifecycle[];
   /**
    * Live input (standard input): a lifecycle whose both sides are CLOSED goes
    * out after CLOSED_GRACE instead of waiting TIME_WAIT's length, and stays
@@ -86,7 +88,7 @@ export class FlowTracker {
   private backwardCount = 0;
   private emittedCount = 0;
   private now = -Infinity;
-  private readonly recycled: Lifecycle[] = [];
+  private readonly recycled: Lifecycle[];
   /** Every live lifecycle, least recently active first. */
   private readonly idle = new LinkList<Lifecycle>();
   /**
@@ -111,7 +113,9 @@ export class FlowTracker {
   constructor(
     private readonly options: TrackerOptions,
     private readonly emit: ConnectionSink,
-  ) {}
+  ) {
+    this.recycled = options.recycled ?? [];
+  }
 
   get live(): number {
     return this.table.size;
@@ -202,7 +206,7 @@ export class FlowTracker {
     this.idle.clear();
     this.done.clear();
     this.closed.clear();
-    this.recycled.length = 0;
+    if (!this.options.recycled) this.recycled.length = 0;
   }
 
   private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {

@@ -38,7 +38,7 @@ import { AnalysisFile, MergeInputError } from './analysis-file.js';
 import { WATCHED_PACKETS } from './collector.js';
 import { addressPacket, parseEndpoint, type Endpoint } from './endpoint.js';
 import { lineHead, tupleKey, withAnomalyReplaced, withId, type LineHead } from './lines.js';
-import { readHeads, readOpen, readWatched, writeParts, type Head, type WatchedEntry } from './parts.js';
+import { readHeads, readOpen, readWatched, takeSpare, writeParts, type Head, type WatchedEntry } from './parts.js';
 import { capture, restore } from './snapshot.js';
 import { aggregatesFromJson, aggregatesToJson, MERGE_STATE_VERSION, type MergeStateRecord } from './state.js';
 
@@ -130,6 +130,8 @@ class Merger {
   private apartBytes: Buffer | undefined;
   /** Where lines the merge holds, patches and keeps for the next join are copied. */
   private readonly slabs = new Slabs();
+  /** Lifecycles the joins ended, for the next file's open ones to be restored into (see takeSpare). */
+  private readonly spare: Lifecycle[] = [];
 
   constructor(
     private readonly options: MergeStateRecord['options'],
@@ -217,7 +219,7 @@ class Merger {
     for (const part of state.parts) {
       readHeads(part, base, heads);
       readWatched(part, base, fileBase, WATCHED_PACKETS, watched);
-      snapshots.push(...readOpen(part));
+      snapshots.push(...readOpen(part, this.spare));
     }
     for (const [frame, head] of heads) this.heads.set(frame, head);
     for (const [frame, entry] of watched) this.watched.set(frame, entry);
@@ -290,9 +292,9 @@ class Merger {
    */
   private async join(opens: Open[], held: Map<string, Held[]>, clock: number, nextClock: number, nextEnd: number, input: AnalysisFile | undefined, nextOpen: Open[]): Promise<void> {
     const timeWait = this.options.time_wait;
-    const watch = new JoinWatch();
+    const watch = new JoinWatch(this.spare);
     let sweepCheck: ((l: Lifecycle, at: number) => void) | undefined;
-    const tracker = new FlowTracker({ stuckAfter: this.options.stuck_after, timeWait, maxLive: Number.MAX_SAFE_INTEGER, keepSegments: 0, watch, gaps: this.gaps }, (summary, log) => {
+    const tracker = new FlowTracker({ stuckAfter: this.options.stuck_after, timeWait, maxLive: Number.MAX_SAFE_INTEGER, keepSegments: 0, watch, gaps: this.gaps, recycled: this.spare, recycleLimit: SPARE_LIFECYCLES }, (summary, log) => {
       const l = watch.current!;
       summary.id = watch.ids.get(l)!;
       const key = watch.keys.get(l)!;
@@ -576,6 +578,8 @@ class JoinWatch implements TrackerWatch {
   /** A copy of the state of the lifecycle whose open record is being made. */
   opened: Lifecycle | undefined;
 
+  constructor(private readonly spare: Lifecycle[]) {}
+
   mark(l: Lifecycle, id: string, key: string): void {
     l.watch = 0;
     this.ids.set(l, id);
@@ -597,7 +601,7 @@ class JoinWatch implements TrackerWatch {
   open(l: Lifecycle): void {
     this.current = l;
     // Its state before the tracker ages it for the record: the next join goes on from there.
-    this.opened = restore(capture(l));
+    this.opened = restore(capture(l), takeSpare(this.spare));
   }
 }
 
@@ -713,6 +717,8 @@ class Slabs {
   }
 }
 const SLAB_BYTES = 1 << 20;
+/** Ended lifecycles kept for the next file's: a file edge's worth on a busy capture. */
+const SPARE_LIFECYCLES = 65536;
 const NO_RECORD = Buffer.alloc(0);
 
 /** Packets of a watched lifecycle's kept ones earlier than one before them, as its file's analysis counted them. */

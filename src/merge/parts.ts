@@ -31,11 +31,27 @@ export interface Part {
   watched: PackedBytes;
 }
 
-export function readOpen(part: Part): Lifecycle[] {
+export function readOpen(part: Part, spare: Lifecycle[] = []): Lifecycle[] {
   const r = unpack(part.open);
   const out: Lifecycle[] = [];
-  for (let i = 0; i < part.openCount; i++) out.push(readLifecycle(r));
+  for (let i = 0; i < part.openCount; i++) out.push(readLifecycle(r, takeSpare(spare)));
   return out;
+}
+
+/**
+ * A lifecycle an earlier join ended, to restore a state into (undefined:
+ * none left, make one): out of the lists and the watch it was in, which a
+ * state does not hold.
+ */
+export function takeSpare(spare: Lifecycle[]): Lifecycle | undefined {
+  const l = spare.pop();
+  if (!l) return undefined;
+  l.watch = -1;
+  l.machine.observer = undefined;
+  l.idleLink.reset();
+  l.doneLink.reset();
+  l.closedLink.reset();
+  return l;
 }
 
 /** Heads by frame, each frame moved by `base`. */
