@@ -74,39 +74,42 @@ export class AnalysisFile {
     return [state as unknown as MergeStateRecord, summary as unknown as SummaryRecord];
   }
 
-  /** The bytes [from, to), whole. */
-  bytes(from: number, to: number): Buffer {
-    const out = Buffer.alloc(to - from);
-    let at = 0;
-    while (at < out.length) {
-      const n = fs.readSync(this.fd, out, at, out.length - at, from + at);
-      if (n === 0) throw new MergeInputError(this.path, `ends before byte ${to}, where its merge state says its records end`);
-      at += n;
-    }
-    return out;
-  }
-
   /**
-   * The lines of [from, to), each with its newline, in chunks read in turn;
-   * `onLine` sees a view valid during the call. Between chunks, a promise
-   * from `pause` (the output is behind) is awaited.
+   * The lines of [from, to), each with its newline, read a mebibyte at a
+   * time into one buffer (a line cut by a read moves to its front); `onLine`
+   * sees a view valid during the call. Between reads, a promise from `pause`
+   * (the output is behind) is awaited.
    */
   async lines(from: number, to: number, onLine: (line: Buffer) => void, pause?: () => Promise<void> | undefined): Promise<void> {
-    let carry = Buffer.alloc(0);
+    let buf = Buffer.allocUnsafe(CHUNK);
+    /** Bytes of a line cut by the last read, at the front of `buf`. */
+    let cut = 0;
     for (let at = from; at < to; ) {
-      const chunk = this.bytes(at, Math.min(to, at + CHUNK));
-      at += chunk.length;
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      // A line longer than the buffer: the buffer grows to hold it.
+      if (cut === buf.length) buf = Buffer.concat([buf], buf.length * 2);
+      const end = cut + this.read(buf, cut, Math.min(to - at, buf.length - cut), at, to);
+      at += end - cut;
       let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-        onLine(data.subarray(start, nl + 1));
+      for (let nl = buf.indexOf(0x0a, cut); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, start)) {
+        onLine(buf.subarray(start, nl + 1));
         start = nl + 1;
       }
-      carry = Buffer.from(data.subarray(start));
+      cut = end - start;
+      buf.copyWithin(0, start, end);
       const wait = pause?.();
       if (wait) await wait;
     }
-    if (carry.length > 0) throw new MergeInputError(this.path, `a record at byte ${to - carry.length} is cut short`);
+    if (cut > 0) throw new MergeInputError(this.path, `a record at byte ${to - cut} is cut short`);
+  }
+
+  /** Reads `length` bytes at file offset `position` into `buf` at `offset`, all of them; `to` names where the records should end. */
+  private read(buf: Buffer, offset: number, length: number, position: number, to: number): number {
+    for (let done = 0; done < length; ) {
+      const n = fs.readSync(this.fd, buf, offset + done, length - done, position + done);
+      if (n === 0) throw new MergeInputError(this.path, `ends before byte ${to}, where its merge state says its records end`);
+      done += n;
+    }
+    return length;
   }
 }
 
