@@ -76,17 +76,16 @@ export class AnalysisFile {
 
   /**
    * The lines of [from, to), each with its newline, read a mebibyte at a
-   * time into one buffer (a line cut by a read moves to its front); `onLine`
-   * sees a view valid during the call. Between reads, a promise from `pause`
-   * (the output is behind) is awaited.
+   * time, each read into a buffer of its own (a line cut by a read moves to
+   * the front of the next): a line's view stays valid after the call, so a
+   * line the merge holds needs no copy. Between reads, a promise from
+   * `pause` (the output is behind) is awaited.
    */
   async lines(from: number, to: number, onLine: (line: Buffer) => void, pause?: () => Promise<void> | undefined): Promise<void> {
-    let buf = Buffer.allocUnsafe(CHUNK);
+    let buf = Buffer.allocUnsafeSlow(CHUNK);
     /** Bytes of a line cut by the last read, at the front of `buf`. */
     let cut = 0;
     for (let at = from; at < to; ) {
-      // A line longer than the buffer: the buffer grows to hold it.
-      if (cut === buf.length) buf = Buffer.concat([buf], buf.length * 2);
       const end = cut + this.read(buf, cut, Math.min(to - at, buf.length - cut), at, to);
       at += end - cut;
       let start = 0;
@@ -95,7 +94,10 @@ export class AnalysisFile {
         start = nl + 1;
       }
       cut = end - start;
-      buf.copyWithin(0, start, end);
+      // A line longer than a read: the next buffer is made to hold it and a read more.
+      const next = Buffer.allocUnsafeSlow(cut + CHUNK > buf.length ? cut + CHUNK : CHUNK);
+      buf.copy(next, 0, start, end);
+      buf = next;
       const wait = pause?.();
       if (wait) await wait;
     }

@@ -226,7 +226,7 @@ class Merger {
 
     const openByKey = new Map<string, Open>(this.open.map((o) => [o.key, o]));
     const held = new Map<string, Held[]>();
-    // Held lines live until this input is joined: copied out of the read chunks into slabs.
+    // Held lines live until this input is joined, as views into the chunks they were read in.
     const nextOpen: Open[] = [];
     /** A record of this input: held if an open lifecycle shares its 4-tuple, else through (final) or kept (open). */
     const take = (line: Buffer, lifecycle: Lifecycle | undefined): void => {
@@ -236,7 +236,7 @@ class Merger {
       const key = tupleKey(head.client, head.server);
       if (openByKey.has(key)) {
         const records = held.get(key);
-        const record = { line: this.slabs.copy(line), head, frame, lifecycle };
+        const record = { line, head, frame, lifecycle };
         if (records) records.push(record);
         else held.set(key, [record]);
         return;
@@ -266,8 +266,9 @@ class Merger {
   }
 
   /** A record that passes through: final (counted) or open at the end of the range (kept for the next join). */
-  private keep(line: Buffer, head: LineHead, frame: number, key: string, lifecycle: Lifecycle | undefined, apart: boolean, open: Open[]): void {
-    const pieces = withId(line, head, frame);
+  private keep(line: Buffer | readonly (Buffer | string)[], head: LineHead, frame: number, key: string, lifecycle: Lifecycle | undefined, apart: boolean, open: Open[]): void {
+    // A patched line is pieces: its head, where the id is, lies in the first.
+    const pieces = Buffer.isBuffer(line) ? withId(line, head, frame) : [...withId(line[0] as Buffer, head, frame), ...line.slice(1)];
     if (lifecycle) {
       open.push({ key, id: `C${frame}`, lifecycle, record: this.slabs.join(pieces), stale: false });
       return;
@@ -371,7 +372,7 @@ class Merger {
     /** Per 4-tuple: the records of this input that stand as they are, and those replaced. */
     const passed = new Set<Held>();
     const replaced = new Set<Held>();
-    const patched = new Map<Held, Buffer>();
+    const patched = new Map<Held, (Buffer | string)[]>();
     const fail = (key: string, record: Held, why: string): void => {
       if (failed.has(key)) return;
       failed.add(key);
@@ -418,7 +419,7 @@ class Merger {
         decided.add(key);
         const reuse = standIn.timeWaitReuseSince;
         // The file's analysis gave it one already where the lifecycle before it went on into the file: one run's takes its place.
-        if (reuse >= 0) patched.set(record, this.slabs.join(withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn)))));
+        if (reuse >= 0) patched.set(record, withAnomalyReplaced(record.line, TIME_WAIT_REUSE_CODE, JSON.stringify(reuseAnomaly(standIn))));
         if (reuse >= 0 && record.lifecycle) record.lifecycle.timeWaitReuseSince = reuse;
         tracker.drop(standIn);
         continue;
