@@ -94,8 +94,8 @@ export class AnalysisFile {
         start = nl + 1;
       }
       cut = end - start;
-      // A line longer than a read: the next buffer is made to hold it and a read more.
-      const next = Buffer.allocUnsafeSlow(cut + CHUNK > buf.length ? cut + CHUNK : CHUNK);
+      // The next buffer holds the cut line and a whole read more (a line may be longer than a read).
+      const next = Buffer.allocUnsafeSlow(cut + CHUNK);
       buf.copy(next, 0, start, end);
       buf = next;
       const wait = pause?.();
