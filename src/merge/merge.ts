@@ -128,7 +128,7 @@ class Merger {
     this.apartEncoder.release(bytes);
   });
   private apartBytes: Buffer | undefined;
-  /** Where lines the merge holds, patches and keeps for the next join are copied. */
+  /** Where the records kept for the next join are copied: the files' lines of open lifecycles, and those the joins make. */
   private readonly slabs = new Slabs();
   /** Lifecycles the joins ended, for the next file's open ones to be restored into (see takeSpare). */
   private readonly spare: Lifecycle[] = [];
@@ -687,7 +687,8 @@ function addReads(a: ReadTally, b: ReadTally, path: string, gapWarning: string |
  * Copies of lines packed into slabs of a mebibyte: one allocation per slab,
  * not one per line (a Buffer of its own, from Node's 8 KiB pool, made a new
  * ArrayBuffer every third record, most of a merge's garbage). A line keeps
- * its whole slab alive: lines that live long are copied out on their own.
+ * its whole slab alive; the records kept live until the next join, and one
+ * that goes stale lets its bytes go (see Open), so slabs do not pile up.
  */
 class Slabs {
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
