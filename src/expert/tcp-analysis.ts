@@ -231,7 +231,8 @@ export class TcpAnalysis {
       // Window full: the data reaches the edge of the peer's advertised window.
       if (len > 0 && rev.winScale !== SCALE_UNKNOWN && !(flags & (SYN | FIN | RST))) {
         const shift = rev.bits & LAST_WAS_SYN || rev.winScale === SCALE_NONE ? 0 : rev.winScale;
-        if (((seq + len) | 0) === ((rev.lastAck + rev.window * 2 ** shift) | 0)) fwd.count(WINDOW_FULL);
+        // A 16-bit window shifted at most 14 bits stays below 2^30: an integer shift, not a power of two in doubles.
+        if (((seq + len) | 0) === ((rev.lastAck + (rev.window << shift)) | 0)) fwd.count(WINDOW_FULL);
       }
       const repeats = len === 0 && window === fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && !(flags & (SYN | FIN | RST));
       // The ACK of a keep-alive or of a zero window probe repeats itself without being a duplicate.
