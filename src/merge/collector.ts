@@ -53,6 +53,8 @@ export class MergeCollector implements TrackerWatch {
   private readonly freeSlots: number[] = [];
   /** The index of each input, packed with each kept packet: the file the packet came from. */
   private readonly fileIndex: Map<string, number>;
+  private lastFile: string | undefined = undefined;
+  private lastFileIndex = 0;
 
   constructor(files: string[]) {
     this.fileIndex = new Map(files.map((name, i) => [name, i]));
@@ -83,13 +85,24 @@ export class MergeCollector implements TrackerWatch {
 
   packet(l: Lifecycle, pkt: PacketView): void {
     const w = this.slots[l.watch]!;
-    if (w.count < WATCHED_PACKETS) packPacket(pkt, 0, this.fileIndex.get(l.lastFile ?? '') ?? 0, w.packets, w.count);
-    w.count++;
-    if (w.probation && w.count === HANDSHAKE_PACKETS && plainHandshake(w.packets)) {
+    // Most connections: the handshake's last packet completes a plain handshake, and need not be kept.
+    if (w.probation && w.count === HANDSHAKE_PACKETS - 1 && plainHandshake(w.packets, pkt)) {
       this.release(l);
-    } else if (w.count === WATCHED_PACKETS) {
+      return;
+    }
+    if (w.count < WATCHED_PACKETS) packPacket(pkt, 0, this.indexOf(l.lastFile), w.packets, w.count);
+    w.count++;
+    if (w.count === WATCHED_PACKETS) {
       w.atLimit = capture(l);
     }
+  }
+
+  /** The index of a packet's file: the last one asked, mostly. */
+  private indexOf(file: string | undefined): number {
+    if (file === this.lastFile) return this.lastFileIndex;
+    this.lastFile = file;
+    this.lastFileIndex = this.fileIndex.get(file ?? '') ?? 0;
+    return this.lastFileIndex;
   }
 
   ended(l: Lifecycle): void {
@@ -143,12 +156,12 @@ const ACK_NO = slotOf('ack');
 const SRC_PORT = slotOf('srcPort');
 const DST_PORT = slotOf('dstPort');
 
-/** The first three packets kept are a SYN, its SYN-ACK and the ACK of that, each once: a connection that began here. */
-function plainHandshake(f: Float64Array): boolean {
+/** The two packets kept and `third` are a SYN, its SYN-ACK and the ACK of that, each once: a connection that began here. */
+function plainHandshake(f: Float64Array, third: PacketView): boolean {
   return (
     (at(f, 0, FLAGS) & (SYN | ACK | RST | FIN)) === SYN &&
     (at(f, 1, FLAGS) & (SYN | ACK | RST)) === (SYN | ACK) && fromPeer(f, 1) && at(f, 1, ACK_NO) === ((at(f, 0, SEQ) + 1) >>> 0) &&
-    (at(f, 2, FLAGS) & (SYN | ACK | RST)) === ACK && !fromPeer(f, 2) && at(f, 2, ACK_NO) === ((at(f, 1, SEQ) + 1) >>> 0)
+    (third.flags & (SYN | ACK | RST)) === ACK && !(third.srcPort === at(f, 0, DST_PORT) && third.dstPort === at(f, 0, SRC_PORT)) && third.ack === ((at(f, 1, SEQ) + 1) >>> 0)
   );
 }
 
