@@ -66,7 +66,12 @@ export interface TrackerOptions {
  * is made.
  */
 export interface TrackerWatch {
-  begin(l: Lifecycle, pkt: PacketView): void;
+  /**
+   * A lifecycle begins with `pkt`; `afterHandshake`: it takes its 4-tuple
+   * over from a lifecycle that began with a plain handshake, whose watch
+   * ended there.
+   */
+  begin(l: Lifecycle, pkt: PacketView, afterHandshake: boolean): void;
   /** A packet of a watched lifecycle, after it was applied. */
   packet(l: Lifecycle, pkt: PacketView): void;
   /** A watched lifecycle ends (its record is made next). */
@@ -160,8 +165,9 @@ export class FlowTracker {
     }
     if (lifecycle && pkt.flags & SYN && !(pkt.flags & ACK) && startsNewLifecycle(lifecycle, pkt)) {
       const timeWaitSince = lifecycle.machine.endTimeWait(pkt.ts, pkt.frameNo, this.options.timeWait);
+      const afterHandshake = lifecycle.watch < 0 && lifecycle.clientRule === 'syn';
       this.retire(lifecycle, pkt.ts, false);
-      lifecycle = this.begin(hash, pkt, file);
+      lifecycle = this.begin(hash, pkt, file, afterHandshake);
       lifecycle.timeWaitReuseSince = timeWaitSince;
     } else if (!lifecycle) {
       lifecycle = this.begin(hash, pkt, file);
@@ -209,14 +215,14 @@ export class FlowTracker {
     if (!this.options.recycled) this.recycled.length = 0;
   }
 
-  private begin(hash: number, pkt: PacketView, file: string | undefined): Lifecycle {
+  private begin(hash: number, pkt: PacketView, file: string | undefined, afterHandshake = false): Lifecycle {
     const [fromSrc, rule] = judgeClient(pkt);
     const l = (this.recycled.pop() ?? new Lifecycle()).begin(pkt, fromSrc, rule, file, this.options.keepSegments, this.options.transitions);
     if (this.options.gaps) l.machine.unseen = this.options.gaps;
     l.hash = hash;
     this.table.insert(hash, l);
     this.idle.push(l.idleLink);
-    this.options.watch?.begin(l, pkt);
+    this.options.watch?.begin(l, pkt, afterHandshake);
     if (this.table.size > this.options.maxLive) this.evictOne(l);
     return l;
   }

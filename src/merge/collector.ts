@@ -7,6 +7,11 @@
  * continue one of the previous file: those that began with anything but a
  * SYN, and those whose first packets are not a plain handshake.
  *
+ * A lifecycle that takes its 4-tuple over from one that began with a plain
+ * handshake is left out: joining a 4-tuple, the merge replays its records up
+ * to the first that began so, and stops there (most lifecycles of a busy
+ * client: its ports come round again).
+ *
  * Kept per watched lifecycle: its first WATCHED_PACKETS packets, whole (all
  * decoded fields); if it had more, its state after them and at its end. The
  * merge replays them into the previous file's state of the connection.
@@ -63,7 +68,8 @@ export class MergeCollector implements TrackerWatch {
   /** The next record is of a watched or open lifecycle: the merge makes it again, so it is counted apart. */
   private apart = false;
 
-  begin(l: Lifecycle, pkt: PacketView): void {
+  begin(l: Lifecycle, pkt: PacketView, afterHandshake: boolean): void {
+    if (afterHandshake) return;
     const syn = (pkt.flags & (SYN | ACK | RST)) === SYN;
     if (syn) {
       this.headsW.uint(pkt.frameNo - this.lastHeadFrame);
