@@ -41,6 +41,10 @@ export const submitCommand = defineCommand({
     });
     const workDir = path.resolve(pathOption('work-dir', given) ?? path.join(path.dirname(files[0]!), `.tcp-lifecycle-run-${randomUUID().slice(0, 8)}`));
     const { removeWork, RunFailed, submit } = await loadDistributed(() => import('../distributed/submit.js'), 'submit');
+    const removeWorkOrSay = (workDir: string): void => {
+      const why = removeWork(workDir);
+      if (why !== undefined) say(`warning: the work directory ${shown(workDir)} stays: ${why}`);
+    };
     const showProgress = progress ?? process.stderr.isTTY;
     say(`submitting ${files.length} file(s) to ${redactedUrl(url)}; work directory ${shown(workDir)}`);
     let result;
@@ -56,7 +60,7 @@ export const submitCommand = defineCommand({
     } catch (error) {
       if (showProgress) process.stderr.write('\n');
       if (error instanceof RunFailed) {
-        if (!keepWork) removeWork(workDir);
+        if (!keepWork) removeWorkOrSay(workDir);
         throw new UsageError(shown(error.message));
       }
       if (io.signal.aborted) {
@@ -67,7 +71,7 @@ export const submitCommand = defineCommand({
     }
     if (showProgress) process.stderr.write('\n');
     const summary = await writeOut(result.output, format, io.out);
-    if (!keepWork) removeWork(workDir);
+    if (!keepWork) removeWorkOrSay(workDir);
     return finish(summary);
   },
 });

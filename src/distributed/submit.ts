@@ -95,7 +95,16 @@ export async function submit(url: string, captures: string[], options: SubmitOpt
   }
 }
 
-/** Removes a run's work directory. */
-export function removeWork(workDir: string): void {
-  rmSync(workDir, { recursive: true, force: true });
+/**
+ * Removes a run's work directory; returns why it could not. A worker may
+ * still be writing into it (a job retried after the run gave up on it):
+ * the removal is tried again for about a second before it gives up.
+ */
+export function removeWork(workDir: string): string | undefined {
+  try {
+    rmSync(workDir, { recursive: true, force: true, maxRetries: 4, retryDelay: 100 });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
