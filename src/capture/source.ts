@@ -1,6 +1,6 @@
 /**
  * Drives a CaptureReader from where captures come from: a regular file (read
- * with `readSync` into one reused 1 MiB buffer, no streams: the fast path),
+ * a 1 MiB chunk ahead into two reused buffers, no streams: the fast path),
  * `-` for standard input, a pipe, FIFO or device given by name, any Node
  * readable stream (these are read once, as streams), or bytes in memory.
  *
@@ -81,14 +81,25 @@ export async function readCapture(
   return result;
 }
 
+/**
+ * A file is read a chunk ahead: the next chunk is read on the thread pool
+ * while this one is parsed, into the other of two buffers, so that reading
+ * costs the parsing thread nothing but the wait, if any.
+ */
 async function readFile(reader: CaptureReader, path: string, options: ReadCaptureOptions): Promise<void> {
   const fd = openCapture(path);
+  const size = options.chunkBytes ?? FILE_CHUNK_BYTES;
+  const buffers = [new Uint8Array(size), new Uint8Array(size)];
+  let ahead: Promise<number> | undefined;
   try {
     const total = fs.fstatSync(fd).size;
-    const buf = new Uint8Array(options.chunkBytes ?? FILE_CHUNK_BYTES);
-    while (true) {
-      const n = readChunk(reader, fd, buf, path);
+    ahead = readChunk(reader, fd, buffers[0]!, path);
+    for (let i = 0; ; i ^= 1) {
+      const n = await ahead;
+      ahead = undefined;
       if (n === 0) break;
+      const buf = buffers[i]!;
+      ahead = readChunk(reader, fd, buffers[i ^ 1]!, path);
       reader.push(n === buf.length ? buf : buf.subarray(0, n));
       options.onProgress?.(reader.bytes, total);
       const wait = options.pause?.();
@@ -97,6 +108,8 @@ async function readFile(reader: CaptureReader, path: string, options: ReadCaptur
       if (options.signal?.aborted) return;
     }
   } finally {
+    // A read still under way would otherwise read from whatever the closed descriptor's number is given to next.
+    if (ahead) await ahead.catch(() => 0);
     fs.closeSync(fd);
   }
 }
@@ -141,12 +154,19 @@ function readFailure(reader: CaptureReader, caught: unknown): CaptureError {
   return new CaptureError(reader.started ? 'corrupt' : 'not-capture', reader.name, reader.bytes, `read failed: ${message}`);
 }
 
-function readChunk(reader: CaptureReader, fd: number, buf: Uint8Array, path: string): number {
+function readChunkNow(reader: CaptureReader, fd: number, buf: Uint8Array, path: string): number {
   try {
     return fs.readSync(fd, buf, 0, buf.length, null);
   } catch (caught) {
     throw fileError(caught, path, reader);
   }
+}
+
+/** Reads the file's next bytes into `buf` on the thread pool; resolves with how many. */
+function readChunk(reader: CaptureReader, fd: number, buf: Uint8Array, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buf, 0, buf.length, null, (error, n) => (error ? reject(fileError(error, path, reader)) : resolve(n)));
+  });
 }
 
 function openCapture(path: string): number {
@@ -186,7 +206,7 @@ export function probeFile(path: string): CaptureProbe {
   const probe = new Probe(path);
   try {
     const buf = new Uint8Array(SNIFF_READ_BYTES);
-    const n = readChunk(probe.reader, fd, buf, path);
+    const n = readChunkNow(probe.reader, fd, buf, path);
     probe.push(buf.subarray(0, n));
     // A file header still incomplete is fatal only if the file ends there.
     return probe.result(n < buf.length);

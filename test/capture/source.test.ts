@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -90,6 +90,27 @@ test('damage part-way resolves with the frames before it and the error; a cut-sh
   const cut = await collect(load(PPTP).subarray(0, 1000));
   t.is(cut.result.warning?.kind, 'truncated');
   t.is(cut.result.error, undefined);
+});
+
+test.serial('a file read a chunk ahead leaves no descriptor open, also when the read stops early (damage, an interrupt)', async (t) => {
+  const files = [path.join(PUBLIC_CAPTURES, 'sv-corrupt-reclen-smtp.pcap'), PPTP, SECTIONS];
+  // The descriptors open on the files read, by where they lead.
+  const open = () => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return files.includes(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false; // closed since listed
+    }
+  });
+  await collect(files[0]!, { chunkBytes: 512 });
+  const controller = new AbortController();
+  let frames = 0;
+  const interrupted = await readCapture(PPTP, 'x', () => {
+    if (++frames === 3) controller.abort();
+  }, { chunkBytes: 256, signal: controller.signal });
+  t.true(interrupted.frames < 23, `${interrupted.frames} frames read before the interrupt took effect`);
+  await collect(SECTIONS, { chunkBytes: 4096 });
+  t.deepEqual(open(), []);
 });
 
 test('a missing file, a directory, an empty file and a text file are rejected as not-capture with a clear reason', async (t) => {
