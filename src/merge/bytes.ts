@@ -29,6 +29,7 @@ export class ByteWriter {
   private readonly strings = new Map<string, number>();
   private readonly table: string[] = [];
   private readonly scratch = new DataView(new ArrayBuffer(8));
+  private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   get length(): number {
     return this.pos;
@@ -46,18 +47,21 @@ export class ByteWriter {
   /** A non-negative whole number below 2^53, seven bits a byte. */
   uint(n: number): void {
     this.room(8);
+    const b = this.buf;
+    let p = this.pos;
     if (n < 0x40000000) {
       while (n >= 0x80) {
-        this.buf[this.pos++] = (n & 0x7f) | 0x80;
+        b[p++] = (n & 0x7f) | 0x80;
         n >>>= 7;
       }
     } else {
       while (n >= 0x80) {
-        this.buf[this.pos++] = (n % 0x80) | 0x80;
+        b[p++] = (n % 0x80) | 0x80;
         n = Math.floor(n / 0x80);
       }
     }
-    this.buf[this.pos++] = n;
+    b[p++] = n;
+    this.pos = p;
   }
 
   /**
@@ -66,6 +70,11 @@ export class ByteWriter {
    * sign), anything else as 1 and its 8 bytes.
    */
   num(x: number): void {
+    // Most are small whole numbers: 0 for -0 is the one to tell apart, by the sign of its reciprocal.
+    if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
+      this.uint(x >= 0 ? x * 4 : -x * 4 - 2);
+      return;
+    }
     if (Number.isInteger(x) && x < 2 ** 50 && x > -(2 ** 50) && !Object.is(x, -0)) {
       this.uint(x >= 0 ? x * 4 : -x * 4 - 2);
       return;
@@ -82,7 +91,8 @@ export class ByteWriter {
   private double(x: number): void {
     this.room(8);
     this.scratch.setFloat64(0, x);
-    for (let i = 0; i < 8; i++) this.buf[this.pos++] = this.scratch.getUint8(i);
+    this.buf.set(this.scratchBytes, this.pos);
+    this.pos += 8;
   }
 
   number(x: number): void {
