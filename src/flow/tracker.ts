@@ -364,14 +364,24 @@ export function flowHash(pkt: PacketView): number {
   return (mix(s[0]!, s[1]!, s[2]!, s[3]!, pkt.srcPort) + mix(d[0]!, d[1]!, d[2]!, d[3]!, pkt.dstPort)) & HASH_MASK;
 }
 
+type ClientJudgement = readonly [fromSrc: boolean, rule: string];
+// Made once: a judgement per new lifecycle allocates nothing.
+const SENDS_SYN: ClientJudgement = [true, 'syn'];
+const SENDS_SYN_ACK: ClientJudgement = [false, 'synack'];
+const SOURCE_ON_SERVICE_PORT: ClientJudgement = [false, 'service_port'];
+const DESTINATION_ON_SERVICE_PORT: ClientJudgement = [true, 'service_port'];
+const SOURCE_ON_EPHEMERAL_PORT: ClientJudgement = [true, 'ephemeral_port'];
+const DESTINATION_ON_EPHEMERAL_PORT: ClientJudgement = [false, 'ephemeral_port'];
+const FIRST_SENDER: ClientJudgement = [true, 'first_sender'];
+
 /** Is the packet's source the client, and by which rule (see the header comment). */
-function judgeClient(pkt: PacketView): [boolean, string] {
-  if (pkt.flags & SYN) return pkt.flags & ACK ? [false, 'synack'] : [true, 'syn'];
+function judgeClient(pkt: PacketView): ClientJudgement {
+  if (pkt.flags & SYN) return pkt.flags & ACK ? SENDS_SYN_ACK : SENDS_SYN;
   const sp = pkt.srcPort;
   const dp = pkt.dstPort;
-  if (dp < 1024 && sp >= 1024) return [true, 'service_port'];
-  if (sp < 1024 && dp >= 1024) return [false, 'service_port'];
-  if (sp >= 32768 && dp < 32768) return [true, 'ephemeral_port'];
-  if (dp >= 32768 && sp < 32768) return [false, 'ephemeral_port'];
-  return [true, 'first_sender'];
+  if (dp < 1024 && sp >= 1024) return DESTINATION_ON_SERVICE_PORT;
+  if (sp < 1024 && dp >= 1024) return SOURCE_ON_SERVICE_PORT;
+  if (sp >= 32768 && dp < 32768) return SOURCE_ON_EPHEMERAL_PORT;
+  if (dp >= 32768 && sp < 32768) return DESTINATION_ON_EPHEMERAL_PORT;
+  return FIRST_SENDER;
 }

@@ -238,9 +238,11 @@ function resetFrame(log: TransitionLogView, side: Side): number | undefined {
 
 /** The anomaly of a lifecycle whose first SYN, at `ts` in `frame`, took over a 4-tuple in TIME_WAIT since `since`. */
 export function timeWaitReuse(since: number, ts: number, frame: number): Anomaly {
-  const a: Anomaly = { code: 'time_wait_reuse', side: 'client', since: round6(since), duration: round6(Math.max(0, ts - since)), detail: 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT' };
-  if (frame) a.frame = frame;
-  return a;
+  const detail = 'new SYN on the 4-tuple while the previous lifecycle was in TIME_WAIT';
+  // The frame in the literal, not added after: an object made whole has its fields in itself, one added later in a block of its own.
+  return frame
+    ? { code: 'time_wait_reuse', side: 'client', since: round6(since), duration: round6(Math.max(0, ts - since)), detail, frame }
+    : { code: 'time_wait_reuse', side: 'client', since: round6(since), duration: round6(Math.max(0, ts - since)), detail };
 }
 
 function addAnomaly(list: Anomaly[], code: AnomalyCode, side: Side, since: number, until: number, detail: string, frame?: number, count?: number): Anomaly {
