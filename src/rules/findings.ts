@@ -74,7 +74,11 @@ interface Rule {
 
 /** The connection's first anomaly of a code (and side, when given): a loop, since every rule asks it of every connection. */
 function anomaly(c: ConnectionSummary, code: string, side?: 'server' | 'client'): ConnectionSummary['anomalies'][number] | undefined {
-  for (const a of c.anomalies) if (a.code === code && (side === undefined || a.side === side)) return a;
+  const anomalies = c.anomalies;
+  for (let i = 0; i < anomalies.length; i++) {
+    const a = anomalies[i]!;
+    if (a.code === code && (side === undefined || a.side === side)) return a;
+  }
   return undefined;
 }
 const minutes = (s: number) => (s >= 120 ? `${(s / 60).toFixed(0)} minutes` : `${s.toFixed(1)} s`);
@@ -172,6 +176,10 @@ export const RULES: Rule[] = [
 export class FindingsAggregator {
   /** Per finding code, the aggregates by endpoint. */
   private readonly aggregates = new Map<FindingCode, Map<string, Aggregate>>(RULES.map((r) => [r.code, new Map()]));
+  /** The same maps by the rule's index in RULES. */
+  private readonly byRule = RULES.map((r) => this.aggregates.get(r.code)!);
+  /** The host last taken from a client endpoint: records in a row mostly share it, and then the same string is added to sources. */
+  private lastHost = '';
 
   constructor(
     readonly options: {
@@ -185,10 +193,11 @@ export class FindingsAggregator {
   /** Counts one ended connection: its record but for the transitions, and the transitions as numbers. */
   add(c: ConnectionSummary, log: TransitionLogView): void {
     let clientIp: string | undefined;
-    for (const rule of RULES) {
+    for (let r = 0; r < RULES.length; r++) {
+      const rule = RULES[r]!;
       const hit = rule.match(c, log);
       if (!hit) continue;
-      const byEndpoint = this.aggregates.get(rule.code)!;
+      const byEndpoint = this.byRule[r]!;
       let a = byEndpoint.get(hit.endpoint);
       if (!a) {
         a = { code: rule.code, endpoint: hit.endpoint, count: 0, total: 0, firstTs: c.first_ts, lastTs: c.last_ts, longest: 0, atEnd: 0, sources: new Set(), ports: new Set(), examples: [] };
@@ -199,12 +208,26 @@ export class FindingsAggregator {
       a.lastTs = Math.max(a.lastTs, c.last_ts);
       a.longest = Math.max(a.longest, hit.wait ?? 0);
       if (hit.atEnd) a.atEnd++;
-      clientIp ??= hostOf(c.client);
+      clientIp ??= this.hostOf(c.client);
       if (a.sources.size < MAX_SOURCES) a.sources.add(clientIp);
       if (rule.code === 'time_wait_storm') a.ports.add(Number(c.client.slice(c.client.lastIndexOf(':') + 1)));
       keepExample(a.examples, c);
       this.options.onMatch?.(rule.code, hit.endpoint, c);
     }
+  }
+
+  /** The host of a client endpoint ("ip:port" or "[ip]:port"): the last one's string when it is the same host. */
+  private hostOf(endpoint: string): string {
+    const host = this.lastHost;
+    const bracket = endpoint.charCodeAt(0) === 0x5b ? 1 : 0;
+    const after = bracket + host.length; // just past the host
+    const same =
+      host !== '' &&
+      endpoint.startsWith(host, bracket) &&
+      (bracket === 0 || endpoint.charCodeAt(after) === 0x5d) &&
+      endpoint.charCodeAt(after + bracket) === 0x3a &&
+      endpoint.indexOf(':', after + bracket + 1) < 0;
+    return same ? host : (this.lastHost = hostOf(endpoint));
   }
 
   private all(): Aggregate[] {
