@@ -185,7 +185,11 @@ export async function runPipelineTo(
   });
   read.warnings.unshift(...distinct.warnings);
   output.openRecords?.('before');
-  stage.tracker.finish(read.lastTs ?? undefined);
+  // The output drains as they are made: written all at once, they would all wait in memory.
+  for (const _ of stage.tracker.finishing(read.lastTs ?? undefined)) {
+    const wait = options.pause?.();
+    if (wait) await wait;
+  }
   output.openRecords?.('after');
   const findings = stage.findings()?.results() ?? [];
   for (const finding of findings) output.finding(finding);

@@ -199,12 +199,22 @@ export class FlowTracker {
 
   /** End of capture: every live lifecycle is emitted with its end-of-capture states. */
   finish(endTs?: number): void {
+    for (const _ of this.finishing(endTs));
+  }
+
+  /**
+   * `finish` a record at a time: it yields after each, so that a caller can
+   * let the output drain (the records of the lifecycles still open may be
+   * many: a busy server's TIME_WAITs, a flood's half-open handshakes).
+   */
+  *finishing(endTs?: number): Generator<void, void, undefined> {
     const end = endTs ?? this.now;
     for (const l of [...this.table.values(), ...this.parked.values()]) {
       if (l.emitted) continue;
       this.options.watch?.open(l);
       l.machine.settle(end, this.options.timeWait);
       this.emitRecord(l, end, !l.finished);
+      yield;
     }
     this.table.clear();
     this.parked.clear();

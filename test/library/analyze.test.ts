@@ -3,6 +3,7 @@ import test from 'ava';
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyze, runPipeline } from '../../src/index.js';
+import { runPipelineTo } from '../../src/analyze.js';
 import type { OutputRecord } from '../../src/records.js';
 import { CAPTURES } from '../helpers/paths.js';
 
@@ -34,4 +35,31 @@ test('a consumer that stops early ends the reading too, even while reading is pa
     if (record.type === 'connection' && ++n === 5) break;
   }
   t.is(n, 5);
+});
+
+test('the records of the lifecycles still open at the end are made one at a time, the output asked for room after each', async (t) => {
+  const flood = path.join(CAPTURES, 'syn-flood.pcap');
+  const run = async (wait: boolean) => {
+    let phase: 'reading' | 'open' | 'done' = 'reading';
+    const ids: string[] = [];
+    let open = 0;
+    let asked = 0;
+    await runPipelineTo([flood], {
+      // A consumer behind: every tenth question while the open records are made, it makes the pipeline wait.
+      pause: () => (phase === 'open' && ++asked % 10 === 0 && wait ? new Promise<void>((resolve) => setTimeout(resolve, 1)) : undefined),
+    }, {
+      connection: (summary) => {
+        ids.push(summary.id);
+        if (phase === 'open') open++;
+      },
+      openRecords: (edge) => void (phase = edge === 'before' ? 'open' : 'done'),
+      finding() {},
+      summary() {},
+    });
+    return { ids, open, asked };
+  };
+  const waited = await run(true);
+  t.is(waited.open, 60);
+  t.is(waited.asked, 60, 'asked once per open record');
+  t.deepEqual(waited.ids, (await run(false)).ids);
 });
