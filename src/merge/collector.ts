@@ -29,6 +29,7 @@ export const WATCHED_PACKETS = 32;
 const HANDSHAKE_PACKETS = 3;
 
 interface Watched {
+  /** Room for the packets kept so far, grown by doubling up to WATCHED_PACKETS: a flood's half-open handshakes keep one each. */
   packets: Float64Array;
   count: number;
   /** Began with a SYN: watched only until a plain handshake is seen. */
@@ -80,7 +81,7 @@ export class MergeCollector implements TrackerWatch {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.slots.length;
-      this.slots.push({ packets: new Float64Array(WATCHED_PACKETS * PACKET_SLOTS), count: 0, probation: false, atLimit: undefined });
+      this.slots.push({ packets: new Float64Array(PACKET_SLOTS), count: 0, probation: false, atLimit: undefined });
     }
     const w = this.slots[slot]!;
     w.count = 0;
@@ -96,7 +97,10 @@ export class MergeCollector implements TrackerWatch {
       this.release(l);
       return;
     }
-    if (w.count < WATCHED_PACKETS) packPacket(pkt, 0, this.indexOf(l.lastFile), w.packets, w.count);
+    if (w.count < WATCHED_PACKETS) {
+      if ((w.count + 1) * PACKET_SLOTS > w.packets.length) w.packets = grown(w.packets);
+      packPacket(pkt, 0, this.indexOf(l.lastFile), w.packets, w.count);
+    }
     w.count++;
     if (w.count === WATCHED_PACKETS) {
       w.atLimit = capture(l);
@@ -169,6 +173,13 @@ function plainHandshake(f: Float64Array, third: PacketView): boolean {
     (at(f, 1, FLAGS) & (SYN | ACK | RST)) === (SYN | ACK) && fromPeer(f, 1) && at(f, 1, ACK_NO) === ((at(f, 0, SEQ) + 1) >>> 0) &&
     (third.flags & (SYN | ACK | RST)) === ACK && !(third.srcPort === at(f, 0, DST_PORT) && third.dstPort === at(f, 0, SRC_PORT)) && third.ack === ((at(f, 1, SEQ) + 1) >>> 0)
   );
+}
+
+/** Twice the room, up to WATCHED_PACKETS packets, the packets kept copied over. */
+function grown(packets: Float64Array): Float64Array {
+  const more = new Float64Array(Math.min(packets.length * 2, WATCHED_PACKETS * PACKET_SLOTS));
+  more.set(packets);
+  return more;
 }
 
 // At module level, not closures made per call: this runs for every connection that begins with a SYN.

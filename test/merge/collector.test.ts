@@ -7,12 +7,16 @@
  * such analyses equal one run.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runPipelineTo } from '../../src/analyze.js';
 import { readHeads, readWatched, type Head, type Part, type WatchedEntry } from '../../src/merge/parts.js';
 import { WATCHED_PACKETS } from '../../src/merge/collector.js';
 import type { ConnectionRecord } from '../../src/records.js';
 import { analysisNdjson } from '../helpers/analysis.js';
-import { CAPTURES } from '../helpers/paths.js';
+import { CAPTURES, ROOT } from '../helpers/paths.js';
 
 test('heads are kept for the first lifecycle of each 4-tuple, and none for one taking over from a plain handshake', async (t) => {
   const lines = (await analysisNdjson([path.join(CAPTURES, 'port-reuse-storm.pcap')])).toString('utf8').trim().split('\n');
@@ -44,4 +48,27 @@ test('heads are kept for the first lifecycle of each 4-tuple, and none for one t
   }
   t.true(leftOut > 100, `${leftOut} lifecycles left out`);
   t.true(heads.size < connections.filter((c) => c.client_rule === 'syn').length);
+});
+
+test('a flood of half-open handshakes keeps room for one packet each, not for all it may keep', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'collector-'));
+  const flood = path.join(dir, 'syn-20000.pcap');
+  const made = spawnSync(process.execPath, [path.join(ROOT, 'scripts/bench/make-syn-flood.mjs'), '20000', flood], { encoding: 'utf8' });
+  t.is(made.status, 0, made.stderr);
+  const before = process.memoryUsage().arrayBuffers;
+  let atEnd = 0;
+  let open = 0;
+  await runPipelineTo([flood], {}, {
+    connection: (summary) => void (open += summary.open_at_end ? 1 : 0),
+    // Every lifecycle is live here, and watched: what the collector holds for them is all held now.
+    openRecords: (edge) => void (edge === 'before' && (atEnd = process.memoryUsage().arrayBuffers)),
+    mergeState() {},
+    finding() {},
+    summary() {},
+  });
+  rmSync(dir, { recursive: true, force: true });
+  t.is(open, 20000);
+  const perConnection = (atEnd - before) / 20000;
+  // One packet is 48 numbers (384 bytes); room for all 32 would be 12 KiB each, 240 MiB here.
+  t.true(perConnection < 1024, `${perConnection.toFixed(0)} bytes outside the heap per half-open handshake`);
 });
