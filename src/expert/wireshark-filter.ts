@@ -31,7 +31,20 @@ export interface Piece {
   bytes: Uint8Array;
 }
 
-const piece = (text: string): Piece => ({ text, bytes: Uint8Array.from(text, (c) => c.charCodeAt(0)) });
+/**
+ * A piece's bytes, written into `into` when it has room (a tuple's pieces are
+ * made again for every record from a new client host, as in a flood from
+ * spoofed sources: no buffer of their own each time), else into new ones.
+ */
+function piece(text: string, into?: Uint8Array): Piece {
+  const bytes = into !== undefined && into.length >= text.length ? into.subarray(0, text.length) : new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return { text, bytes };
+}
+
+/** Where the 4-tuple's two pieces are written: room for IPv6 hosts and ports with some to spare. */
+const HEAD_BYTES = new Uint8Array(256);
+const MIDDLE_BYTES = new Uint8Array(512);
 
 /** Where a filter is written: pieces of text, and whole numbers. */
 export interface FilterWriter {
@@ -86,9 +99,10 @@ function tupleFor(ipv6: boolean, client: string, server: string, serverPort: num
   t.ipv6 = ipv6;
   t.clientHost = clientHost;
   t.server = server;
-  t.head = piece(`${p.src.text}${clientHost}${SRC_PORT.text}`);
+  t.head = piece(`${p.src.text}${clientHost}${SRC_PORT.text}`, HEAD_BYTES);
   t.middle = piece(
     `${p.dst.text}${serverHost}${DST_PORT.text}${serverPort}${p.orSrc.text}${serverHost}${SRC_PORT.text}${serverPort}${p.dst.text}${clientHost}${DST_PORT.text}`,
+    MIDDLE_BYTES,
   );
   return t;
 }
