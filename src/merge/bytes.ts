@@ -70,12 +70,9 @@ export class ByteWriter {
    * sign), anything else as 1 and its 8 bytes.
    */
   num(x: number): void {
-    // Most are small whole numbers: 0 for -0 is the one to tell apart, by the sign of its reciprocal.
-    if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
-      this.uint(x >= 0 ? x * 4 : -x * 4 - 2);
-      return;
-    }
-    if (Number.isInteger(x) && x < 2 ** 50 && x > -(2 ** 50) && !Object.is(x, -0)) {
+    // Most are small whole numbers, told first (-0 by the sign of its reciprocal) without the general test.
+    const small = (x | 0) === x && (x !== 0 || 1 / x > 0);
+    if (small || (Number.isInteger(x) && x < 2 ** 50 && x > -(2 ** 50) && !Object.is(x, -0))) {
       this.uint(x >= 0 ? x * 4 : -x * 4 - 2);
       return;
     }
