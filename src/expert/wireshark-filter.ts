@@ -21,6 +21,7 @@
  * text for a record object, straight as bytes for NDJSON, where building the
  * text of every record first cost a tenth of a whole analysis.
  */
+import { hasHost, hostEnd, hostStart } from '../flow/address.js';
 
 /** Second copies listed by frame number in one filter; more would make it unwieldy. */
 export const MAX_LISTED_DUPLICATES = 64;
@@ -75,9 +76,7 @@ const LAST_FRAME = piece(' && frame.number<=');
 // `frame.number!=N` rather than a set: Wireshark 4 sets need commas, which tshark's io,stat takes for separators.
 const NOT_FRAME = piece(' && frame.number!=');
 
-/** Where the host of "10.0.0.1:80" or "[2001:db8::1]:80" begins and ends. */
-const hostStart = (endpoint: string): number => (endpoint.charCodeAt(0) === 0x5b ? 1 : 0);
-const hostEnd = (endpoint: string): number => endpoint.lastIndexOf(':') - hostStart(endpoint);
+/** The host of "10.0.0.1:80" or "[2001:db8::1]:80". */
 const hostText = (endpoint: string): string => endpoint.slice(hostStart(endpoint), hostEnd(endpoint));
 
 /**
@@ -89,12 +88,10 @@ const hostText = (endpoint: string): string => endpoint.slice(hostStart(endpoint
 const tuple = { ipv6: false, clientHost: '', server: '', head: piece(''), middle: piece('') };
 
 function tupleFor(ipv6: boolean, client: string, server: string, serverPort: number): typeof tuple {
-  const start = hostStart(client);
-  const end = hostEnd(client);
   const t = tuple;
-  if (t.server === server && t.ipv6 === ipv6 && end - start === t.clientHost.length && client.startsWith(t.clientHost, start)) return t;
+  if (t.server === server && t.ipv6 === ipv6 && hasHost(client, t.clientHost)) return t;
   const p = ipv6 ? PIECES.ipv6 : PIECES.ip;
-  const clientHost = client.slice(start, end);
+  const clientHost = hostText(client);
   const serverHost = hostText(server);
   t.ipv6 = ipv6;
   t.clientHost = clientHost;

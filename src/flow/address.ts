@@ -3,6 +3,16 @@
 /** The last two addresses written: a capture's records mostly name the same few hosts. */
 const recent = { word: [-1, -1], text: ['', ''], next: 0 };
 
+/** Where the host of "ip:port" or "[ip]:port" begins, and where it ends (exclusive). */
+export const hostStart = (endpoint: string): number => (endpoint.charCodeAt(0) === 0x5b ? 1 : 0);
+export const hostEnd = (endpoint: string): number => endpoint.lastIndexOf(':') - hostStart(endpoint);
+
+/** Whether the endpoint's host is `host`, without making a string of it. */
+export function hasHost(endpoint: string, host: string): boolean {
+  const start = hostStart(endpoint);
+  return hostEnd(endpoint) - start === host.length && endpoint.startsWith(host, start);
+}
+
 /** The host of an endpoint string: `ip` from "ip:port", and from "[ip]:port". */
 export function hostOf(endpoint: string): string {
   return endpoint.startsWith('[') ? endpoint.slice(1, endpoint.indexOf(']')) : endpoint.slice(0, endpoint.lastIndexOf(':'));

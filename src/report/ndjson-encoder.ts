@@ -157,9 +157,8 @@ const F = {
 const ANALYSIS_KEYS = ANALYSIS_EVENTS.map((event) => ascii(`"${event}":`));
 const ANALYSIS_NEXT_KEYS = ANALYSIS_EVENTS.map((event) => ascii(`,"${event}":`));
 
-/** "00" to "99": two digits per division, as bytes and as little-endian 16-bit words (one store a pair). */
-const DIGIT_PAIRS = ascii(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join('')).bytes;
-const DIGIT_PAIR_WORDS = Uint16Array.from({ length: 100 }, (_, i) => DIGIT_PAIRS[2 * i]! | (DIGIT_PAIRS[2 * i + 1]! << 8));
+/** "00" to "99" as little-endian 16-bit words: two digits per division, one store a pair. */
+const DIGIT_PAIR_WORDS = Uint16Array.from({ length: 100 }, (_, i) => (0x30 + Math.floor(i / 10)) | ((0x30 + (i % 10)) << 8));
 
 /**
  * A transition's side, states and cause by its code (inferred bit aside),
@@ -621,8 +620,7 @@ export class NdjsonEncoder implements FilterWriter {
       n = q;
     }
     if (n >= 10) {
-      b[--e] = DIGIT_PAIRS[(n << 1) + 1]!;
-      b[--e] = DIGIT_PAIRS[n << 1]!;
+      view.setUint16(e - 2, DIGIT_PAIR_WORDS[n]!, true);
     } else {
       b[--e] = 0x30 + n;
     }

@@ -3,7 +3,7 @@
  * for people on call. Rules are data (RULES below); the aggregator consumes
  * records one at a time and keeps only counters and a few example ids.
  */
-import { hostOf } from '../flow/address.js';
+import { hasHost, hostOf } from '../flow/address.js';
 import type { ConnectionSummary, FindingCode, FindingExample, FindingRecord, Severity } from '../records.js';
 import { entered, type TransitionLogView } from '../state/transition-log.js';
 import { ADVICE } from './knowledge.js';
@@ -216,18 +216,9 @@ export class FindingsAggregator {
     }
   }
 
-  /** The host of a client endpoint ("ip:port" or "[ip]:port"): the last one's string when it is the same host. */
+  /** The host of a client endpoint: the last one's string when it is the same host. */
   private hostOf(endpoint: string): string {
-    const host = this.lastHost;
-    const bracket = endpoint.charCodeAt(0) === 0x5b ? 1 : 0;
-    const after = bracket + host.length; // just past the host
-    const same =
-      host !== '' &&
-      endpoint.startsWith(host, bracket) &&
-      (bracket === 0 || endpoint.charCodeAt(after) === 0x5d) &&
-      endpoint.charCodeAt(after + bracket) === 0x3a &&
-      endpoint.indexOf(':', after + bracket + 1) < 0;
-    return same ? host : (this.lastHost = hostOf(endpoint));
+    return this.lastHost !== '' && hasHost(endpoint, this.lastHost) ? this.lastHost : (this.lastHost = hostOf(endpoint));
   }
 
   private all(): Aggregate[] {
