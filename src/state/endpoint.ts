@@ -5,8 +5,25 @@
 import { Retransmitted, Silence } from './backoff.js';
 import type { TcpState } from './states.js';
 
+// The yes-or-no facts, as bits of one field: twelve booleans took twelve
+// words of every endpoint, two per live connection.
+const HAS_ISN = 1;
+const HAS_SND_NXT = 2;
+const FIN_ACKED = 4;
+const SYN_ACK_LOST = 8;
+const FIN_INFERRED = 16;
+const PEER_FIN_ACKED = 32;
+const SENT_SYN = 64;
+const SENT_SYN_ACK = 128;
+const SENT_FIN = 256;
+const SENT_RST = 512;
+const SENT_DATA = 1024;
+const CLOSED_BY_RST = 2048;
+
 export class Endpoint {
   state: TcpState = 'CLOSED';
+  /** The facts below that hold, as bits. */
+  facts = 0;
   /** When the current state began (capture time). */
   since = 0;
   /** Frame of the segment that moved it into the current state. */
@@ -14,14 +31,10 @@ export class Endpoint {
 
   /** Initial sequence number, once a SYN from this side was seen. */
   isn = 0;
-  hasIsn = false;
   /** Highest sequence number sent plus one (covers SYN and FIN). */
   sndNxt = 0;
-  hasSndNxt = false;
   /** Sequence number of our FIN, once sent (-1 before). */
   finSeq = -1;
-  /** The peer acknowledged our FIN (the state it moved us to began then). */
-  finAcked = false;
   /** When we last sent a FIN (-1: never): the previous transmission of one sent again. */
   lastFinTs = -1;
   /**
@@ -30,23 +43,12 @@ export class Endpoint {
    * once our silence proves it arrived.
    */
   finAckLosses = 0;
-  /** A SYN sent again after a SYN-ACK proved that SYN-ACK lost: later ones move us only once our ACK proves them. */
-  synAckLost = false;
-  /** Our FIN was not captured: the peer's ACK of one sequence number past our last byte proved it. */
-  finInferred = false;
   /** The ACK number our FIN segment carried (-1: it carried none): whoever takes our FIN takes that ACK too. */
   finCarriedAck = -1;
-  /** We acknowledged the peer's FIN (so we processed it). */
-  peerFinAcked = false;
   /** Last raw window advertised, and the window scale shift from our SYN. */
   window = 0;
   wscale = 0;
 
-  sentSyn = false;
-  sentSynAck = false;
-  sentFin = false;
-  sentRst = false;
-  sentData = false;
   sentPackets = 0;
   payloadBytes = 0;
   /** Bytes the peer acknowledged that the capture never saw us send (Zeek's missed_bytes). */
@@ -93,7 +95,6 @@ export class Endpoint {
    * segment of ours proves otherwise. `closedByRst` says which.
    */
   stateBeforeClose: TcpState | null = null;
-  closedByRst = false;
 
   zeroWindowSince = -1;
   zeroWindowFrame = 0;
@@ -110,27 +111,17 @@ export class Endpoint {
   /** Back to a new endpoint in `state`, for a recycled lifecycle (a test compares it with a new one). */
   reset(state: TcpState): void {
     this.state = state;
+    this.facts = 0;
     this.since = 0;
     this.sinceFrame = 0;
     this.isn = 0;
-    this.hasIsn = false;
     this.sndNxt = 0;
-    this.hasSndNxt = false;
     this.finSeq = -1;
-    this.finAcked = false;
     this.lastFinTs = -1;
     this.finAckLosses = 0;
-    this.synAckLost = false;
-    this.finInferred = false;
     this.finCarriedAck = -1;
-    this.peerFinAcked = false;
     this.window = 0;
     this.wscale = 0;
-    this.sentSyn = false;
-    this.sentSynAck = false;
-    this.sentFin = false;
-    this.sentRst = false;
-    this.sentData = false;
     this.sentPackets = 0;
     this.payloadBytes = 0;
     this.missedBytes = 0;
@@ -151,7 +142,6 @@ export class Endpoint {
     this.pendingAckTs = -1;
     this.pendingAckFrame = 0;
     this.stateBeforeClose = null;
-    this.closedByRst = false;
     this.zeroWindowSince = -1;
     this.zeroWindowFrame = 0;
     this.zeroWindowFirst = -1;
@@ -159,6 +149,97 @@ export class Endpoint {
     this.unconfirmedEstablished = -1;
     this.handshakeAckDrops = 0;
     this.handshakeAckDropEntry = -1;
+  }
+
+  /** A SYN from this side was seen: `isn` holds. */
+  get hasIsn(): boolean {
+    return (this.facts & HAS_ISN) !== 0;
+  }
+  set hasIsn(yes: boolean) {
+    this.facts = yes ? this.facts | HAS_ISN : this.facts & ~HAS_ISN;
+  }
+
+  /** `sndNxt` holds. */
+  get hasSndNxt(): boolean {
+    return (this.facts & HAS_SND_NXT) !== 0;
+  }
+  set hasSndNxt(yes: boolean) {
+    this.facts = yes ? this.facts | HAS_SND_NXT : this.facts & ~HAS_SND_NXT;
+  }
+
+  /** The peer acknowledged our FIN (the state it moved us to began then). */
+  get finAcked(): boolean {
+    return (this.facts & FIN_ACKED) !== 0;
+  }
+  set finAcked(yes: boolean) {
+    this.facts = yes ? this.facts | FIN_ACKED : this.facts & ~FIN_ACKED;
+  }
+
+  /** A SYN sent again after a SYN-ACK proved that SYN-ACK lost: later ones move us only once our ACK proves them. */
+  get synAckLost(): boolean {
+    return (this.facts & SYN_ACK_LOST) !== 0;
+  }
+  set synAckLost(yes: boolean) {
+    this.facts = yes ? this.facts | SYN_ACK_LOST : this.facts & ~SYN_ACK_LOST;
+  }
+
+  /** Our FIN was not captured: the peer's ACK of one sequence number past our last byte proved it. */
+  get finInferred(): boolean {
+    return (this.facts & FIN_INFERRED) !== 0;
+  }
+  set finInferred(yes: boolean) {
+    this.facts = yes ? this.facts | FIN_INFERRED : this.facts & ~FIN_INFERRED;
+  }
+
+  /** We acknowledged the peer's FIN (so we processed it). */
+  get peerFinAcked(): boolean {
+    return (this.facts & PEER_FIN_ACKED) !== 0;
+  }
+  set peerFinAcked(yes: boolean) {
+    this.facts = yes ? this.facts | PEER_FIN_ACKED : this.facts & ~PEER_FIN_ACKED;
+  }
+
+  get sentSyn(): boolean {
+    return (this.facts & SENT_SYN) !== 0;
+  }
+  set sentSyn(yes: boolean) {
+    this.facts = yes ? this.facts | SENT_SYN : this.facts & ~SENT_SYN;
+  }
+
+  get sentSynAck(): boolean {
+    return (this.facts & SENT_SYN_ACK) !== 0;
+  }
+  set sentSynAck(yes: boolean) {
+    this.facts = yes ? this.facts | SENT_SYN_ACK : this.facts & ~SENT_SYN_ACK;
+  }
+
+  get sentFin(): boolean {
+    return (this.facts & SENT_FIN) !== 0;
+  }
+  set sentFin(yes: boolean) {
+    this.facts = yes ? this.facts | SENT_FIN : this.facts & ~SENT_FIN;
+  }
+
+  get sentRst(): boolean {
+    return (this.facts & SENT_RST) !== 0;
+  }
+  set sentRst(yes: boolean) {
+    this.facts = yes ? this.facts | SENT_RST : this.facts & ~SENT_RST;
+  }
+
+  get sentData(): boolean {
+    return (this.facts & SENT_DATA) !== 0;
+  }
+  set sentData(yes: boolean) {
+    this.facts = yes ? this.facts | SENT_DATA : this.facts & ~SENT_DATA;
+  }
+
+  /** Taken for CLOSED by an RST we received, not by our silence (see `stateBeforeClose`). */
+  get closedByRst(): boolean {
+    return (this.facts & CLOSED_BY_RST) !== 0;
+  }
+  set closedByRst(yes: boolean) {
+    this.facts = yes ? this.facts | CLOSED_BY_RST : this.facts & ~CLOSED_BY_RST;
   }
 
   get retransmissions(): number {
