@@ -100,6 +100,7 @@ export class FlowTable {
   /** Drops the tombstones, doubling the slots when more than a quarter hold lifecycles. */
   private rebuild(): void {
     const oldHashes = this.hashes;
+    const oldTuples = this.tuples;
     const oldEntries = this.entries;
     const slots = this.used * 4 > oldHashes.length ? oldHashes.length * 2 : oldHashes.length;
     this.hashes = new Int32Array(slots).fill(EMPTY);
@@ -112,7 +113,12 @@ export class FlowTable {
       if (!l) continue;
       let i = oldHashes[j]! & this.mask;
       while (this.hashes[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.place(i, oldHashes[j]!, l);
+      // The 4-tuple from the old slot, not from the lifecycle: a table of many is mostly out of the cache.
+      this.hashes[i] = oldHashes[j]!;
+      this.entries[i] = l;
+      const from = j * TUPLE;
+      const to = i * TUPLE;
+      for (let k = 0; k < TUPLE; k++) this.tuples[to + k] = oldTuples[from + k]!;
     }
   }
 }

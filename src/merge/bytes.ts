@@ -47,18 +47,25 @@ export class ByteWriter {
   /** A non-negative whole number below 2^53, seven bits a byte. */
   uint(n: number): void {
     this.room(8);
+    this.varint(n);
+  }
+
+  /** `uint` with the room made: the low 28 bits in integer arithmetic when the number is larger (addresses, sequence numbers). */
+  private varint(n: number): void {
     const b = this.buf;
     let p = this.pos;
-    if (n < 0x40000000) {
-      while (n >= 0x80) {
-        b[p++] = (n & 0x7f) | 0x80;
-        n >>>= 7;
+    if (n >= 0x10000000) {
+      const high = Math.floor(n / 0x10000000);
+      let low = n - high * 0x10000000;
+      for (let k = 0; k < 4; k++) {
+        b[p++] = (low & 0x7f) | 0x80;
+        low >>>= 7;
       }
-    } else {
-      while (n >= 0x80) {
-        b[p++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
-      }
+      n = high;
+    }
+    while (n >= 0x80) {
+      b[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
     }
     b[p++] = n;
     this.pos = p;
@@ -70,14 +77,26 @@ export class ByteWriter {
    * sign), anything else as 1 and its 8 bytes.
    */
   num(x: number): void {
+    this.room(9);
+    this.numHere(x);
+  }
+
+  /** `num` of each of `values[from..to)`, the room made once. */
+  nums(values: Float64Array, from: number, to: number): void {
+    this.room((to - from) * 9);
+    for (let i = from; i < to; i++) this.numHere(values[i]!);
+  }
+
+  /** `num` with the room made. */
+  private numHere(x: number): void {
     // Most are small whole numbers, told first (-0 by the sign of its reciprocal) without the general test.
     const small = (x | 0) === x && (x !== 0 || 1 / x > 0);
     if (small || (Number.isInteger(x) && x < 2 ** 50 && x > -(2 ** 50) && !Object.is(x, -0))) {
-      this.uint(x >= 0 ? x * 4 : -x * 4 - 2);
+      this.varint(x >= 0 ? x * 4 : -x * 4 - 2);
       return;
     }
-    this.uint(1);
-    this.double(x);
+    this.buf[this.pos++] = 1;
+    this.doubleHere(x);
   }
 
   bool(b: boolean): void {
@@ -87,6 +106,10 @@ export class ByteWriter {
 
   private double(x: number): void {
     this.room(8);
+    this.doubleHere(x);
+  }
+
+  private doubleHere(x: number): void {
     this.scratch.setFloat64(0, x);
     this.buf.set(this.scratchBytes, this.pos);
     this.pos += 8;

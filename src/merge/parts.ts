@@ -72,7 +72,7 @@ export function readWatched(part: Part, base: number, fileBase: number, kept: nu
     const total = r.uint();
     const n = Math.min(total, kept) * PACKET_SLOTS;
     const packets = new Float64Array(n);
-    for (let i = 0; i < n; i++) packets[i] = r.number();
+    for (let i = 0; i < n; i++) packets[i] = r.num();
     for (let at = FILE_SLOT; at < n; at += PACKET_SLOTS) packets[at] = packets[at]! + fileBase;
     let atLimit: Value[] | undefined;
     let end: Value[] | undefined;
@@ -100,7 +100,7 @@ export function writeParts(open: Lifecycle[], heads: Map<number, Head>, watched:
   for (const [frame, entry] of watched) {
     w.uint(frame);
     w.uint(entry.total);
-    for (const x of entry.packets) w.number(x);
+    for (const x of entry.packets) w.num(x);
     if (entry.total > kept) {
       writeSnapshot(w, entry.atLimit!);
       w.value(entry.end !== undefined);
