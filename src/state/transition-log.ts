@@ -9,7 +9,7 @@
  * cause (bits 9-14), inferred (bit 15).
  */
 import type { Side, Transition } from '../records.js';
-import { TCP_STATES, type TcpState } from './states.js';
+import { assertNever, TCP_STATES, type TcpState } from './states.js';
 
 /** Why a state changed: a closed list, so a transition's cause fits in six bits (64 at most: widen the code before adding more). */
 export const CAUSES = [
@@ -104,12 +104,45 @@ export class TransitionLog {
 /** What readers of a log may use. */
 export type TransitionLogView = Pick<TransitionLog, 'length' | 'ts' | 'frame' | 'code'>;
 
-// Maps: every state change looks up three names, and a Map finds a string faster than an object's keyed lookup.
-const STATE_CODE = new Map<TcpState, number>(TCP_STATES.map((s, i) => [s, i]));
+/**
+ * A state's index in TCP_STATES. A switch: every state change looks up two
+ * states, and comparing a state name with eleven constants takes half the
+ * time of a Map's lookup (a test holds it to TCP_STATES).
+ */
+export function stateCode(state: TcpState): number {
+  switch (state) {
+    case 'SYN_SENT':
+      return 0;
+    case 'SYN_RECV':
+      return 1;
+    case 'ESTABLISHED':
+      return 2;
+    case 'FIN_WAIT1':
+      return 3;
+    case 'FIN_WAIT2':
+      return 4;
+    case 'CLOSING':
+      return 5;
+    case 'TIME_WAIT':
+      return 6;
+    case 'CLOSE_WAIT':
+      return 7;
+    case 'LAST_ACK':
+      return 8;
+    case 'CLOSED':
+      return 9;
+    case 'UNKNOWN':
+      return 10;
+    default:
+      return assertNever(state);
+  }
+}
+
+// A Map for the causes: of thirty-odd names, it finds one as fast as a switch would.
 const CAUSE_CODE = new Map<Cause, number>(CAUSES.map((c, i) => [c, i]));
 
 export function transitionCode(side: Side, from: TcpState, to: TcpState, cause: Cause, inferred: boolean): number {
-  return (side === 'server' ? 1 : 0) | (STATE_CODE.get(from)! << 1) | (STATE_CODE.get(to)! << 5) | (CAUSE_CODE.get(cause)! << 9) | (inferred ? INFERRED_BIT : 0);
+  return (side === 'server' ? 1 : 0) | (stateCode(from) << 1) | (stateCode(to) << 5) | (CAUSE_CODE.get(cause)! << 9) | (inferred ? INFERRED_BIT : 0);
 }
 
 export const codeSide = (code: number): Side => (code & 1 ? 'server' : 'client');
@@ -134,7 +167,7 @@ export function transitionsOf(log: TransitionLogView): Transition[] {
 /** Did `side` ever enter `state` (it may have left it since)? */
 export function entered(log: TransitionLogView, side: Side, state: TcpState): boolean {
   const sideBit = side === 'server' ? 1 : 0;
-  const to = STATE_CODE.get(state);
+  const to = stateCode(state);
   for (let i = 0; i < log.length; i++) {
     const code = log.code(i);
     if ((code & 1) === sideBit && ((code >> 5) & 15) === to) return true;

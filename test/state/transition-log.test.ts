@@ -1,7 +1,7 @@
 /** Transitions are kept as numbers: every side, state pair, cause and the inferred flag survive the code. */
 import test from 'ava';
 import { TCP_STATES } from '../../src/state/states.js';
-import { CAUSES, codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, transitionCode } from '../../src/state/transition-log.js';
+import { CAUSES, codeCause, codeFrom, codeSide, codeTo, INFERRED_BIT, stateCode, transitionCode } from '../../src/state/transition-log.js';
 
 test('every cause, state pair, side and inferred flag round-trips through a transition code', (t) => {
   t.true(CAUSES.length <= 64, `${CAUSES.length} causes in six bits`);
@@ -19,4 +19,8 @@ test('every cause, state pair, side and inferred flag round-trips through a tran
     }
   }
   t.pass();
+});
+
+test('a state code is its index in TCP_STATES', (t) => {
+  TCP_STATES.forEach((state, i) => t.is(stateCode(state), i, state));
 });
