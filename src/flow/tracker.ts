@@ -210,7 +210,11 @@ export class FlowTracker {
    */
   *finishing(endTs?: number): Generator<void, void, undefined> {
     const end = endTs ?? this.now;
-    for (const l of [...this.table.values(), ...this.parked.values()]) {
+    const open = [...this.table.values(), ...this.parked.values()];
+    for (let i = 0; i < open.length; i++) {
+      const l = open[i]!;
+      // The next one's misses overlap this one's work: most have been idle long enough to be out of the cache.
+      if (i + 1 < open.length) warm(open[i + 1]!);
       if (l.emitted) continue;
       this.options.watch?.open(l);
       l.machine.settle(end, this.options.timeWait);
