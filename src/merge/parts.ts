@@ -100,7 +100,7 @@ export function writeParts(open: Lifecycle[], heads: Map<number, Head>, watched:
   for (const [frame, entry] of watched) {
     w.uint(frame);
     w.uint(entry.total);
-    for (const x of entry.packets) w.num(x);
+    w.nums(entry.packets, 0, entry.packets.length);
     if (entry.total > kept) {
       writeSnapshot(w, entry.atLimit!);
       w.value(entry.end !== undefined);

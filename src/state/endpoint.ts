@@ -153,93 +153,101 @@ export class Endpoint {
 
   /** A SYN from this side was seen: `isn` holds. */
   get hasIsn(): boolean {
-    return (this.facts & HAS_ISN) !== 0;
+    return this.holds(HAS_ISN);
   }
   set hasIsn(yes: boolean) {
-    this.facts = yes ? this.facts | HAS_ISN : this.facts & ~HAS_ISN;
+    this.put(HAS_ISN, yes);
   }
 
   /** `sndNxt` holds. */
   get hasSndNxt(): boolean {
-    return (this.facts & HAS_SND_NXT) !== 0;
+    return this.holds(HAS_SND_NXT);
   }
   set hasSndNxt(yes: boolean) {
-    this.facts = yes ? this.facts | HAS_SND_NXT : this.facts & ~HAS_SND_NXT;
+    this.put(HAS_SND_NXT, yes);
   }
 
   /** The peer acknowledged our FIN (the state it moved us to began then). */
   get finAcked(): boolean {
-    return (this.facts & FIN_ACKED) !== 0;
+    return this.holds(FIN_ACKED);
   }
   set finAcked(yes: boolean) {
-    this.facts = yes ? this.facts | FIN_ACKED : this.facts & ~FIN_ACKED;
+    this.put(FIN_ACKED, yes);
   }
 
   /** A SYN sent again after a SYN-ACK proved that SYN-ACK lost: later ones move us only once our ACK proves them. */
   get synAckLost(): boolean {
-    return (this.facts & SYN_ACK_LOST) !== 0;
+    return this.holds(SYN_ACK_LOST);
   }
   set synAckLost(yes: boolean) {
-    this.facts = yes ? this.facts | SYN_ACK_LOST : this.facts & ~SYN_ACK_LOST;
+    this.put(SYN_ACK_LOST, yes);
   }
 
   /** Our FIN was not captured: the peer's ACK of one sequence number past our last byte proved it. */
   get finInferred(): boolean {
-    return (this.facts & FIN_INFERRED) !== 0;
+    return this.holds(FIN_INFERRED);
   }
   set finInferred(yes: boolean) {
-    this.facts = yes ? this.facts | FIN_INFERRED : this.facts & ~FIN_INFERRED;
+    this.put(FIN_INFERRED, yes);
   }
 
   /** We acknowledged the peer's FIN (so we processed it). */
   get peerFinAcked(): boolean {
-    return (this.facts & PEER_FIN_ACKED) !== 0;
+    return this.holds(PEER_FIN_ACKED);
   }
   set peerFinAcked(yes: boolean) {
-    this.facts = yes ? this.facts | PEER_FIN_ACKED : this.facts & ~PEER_FIN_ACKED;
+    this.put(PEER_FIN_ACKED, yes);
   }
 
   get sentSyn(): boolean {
-    return (this.facts & SENT_SYN) !== 0;
+    return this.holds(SENT_SYN);
   }
   set sentSyn(yes: boolean) {
-    this.facts = yes ? this.facts | SENT_SYN : this.facts & ~SENT_SYN;
+    this.put(SENT_SYN, yes);
   }
 
   get sentSynAck(): boolean {
-    return (this.facts & SENT_SYN_ACK) !== 0;
+    return this.holds(SENT_SYN_ACK);
   }
   set sentSynAck(yes: boolean) {
-    this.facts = yes ? this.facts | SENT_SYN_ACK : this.facts & ~SENT_SYN_ACK;
+    this.put(SENT_SYN_ACK, yes);
   }
 
   get sentFin(): boolean {
-    return (this.facts & SENT_FIN) !== 0;
+    return this.holds(SENT_FIN);
   }
   set sentFin(yes: boolean) {
-    this.facts = yes ? this.facts | SENT_FIN : this.facts & ~SENT_FIN;
+    this.put(SENT_FIN, yes);
   }
 
   get sentRst(): boolean {
-    return (this.facts & SENT_RST) !== 0;
+    return this.holds(SENT_RST);
   }
   set sentRst(yes: boolean) {
-    this.facts = yes ? this.facts | SENT_RST : this.facts & ~SENT_RST;
+    this.put(SENT_RST, yes);
   }
 
   get sentData(): boolean {
-    return (this.facts & SENT_DATA) !== 0;
+    return this.holds(SENT_DATA);
   }
   set sentData(yes: boolean) {
-    this.facts = yes ? this.facts | SENT_DATA : this.facts & ~SENT_DATA;
+    this.put(SENT_DATA, yes);
   }
 
   /** Taken for CLOSED by an RST we received, not by our silence (see `stateBeforeClose`). */
   get closedByRst(): boolean {
-    return (this.facts & CLOSED_BY_RST) !== 0;
+    return this.holds(CLOSED_BY_RST);
   }
   set closedByRst(yes: boolean) {
-    this.facts = yes ? this.facts | CLOSED_BY_RST : this.facts & ~CLOSED_BY_RST;
+    this.put(CLOSED_BY_RST, yes);
+  }
+
+  private holds(fact: number): boolean {
+    return (this.facts & fact) !== 0;
+  }
+
+  private put(fact: number, yes: boolean): void {
+    this.facts = yes ? this.facts | fact : this.facts & ~fact;
   }
 
   get retransmissions(): number {
