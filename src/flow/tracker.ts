@@ -346,11 +346,11 @@ export class FlowTracker {
 
 let warmed = 0;
 /**
- * Reads fields across a lifecycle's parts before its SYN is judged: a port
- * used again finds its old lifecycle out of the cache, and these reads, none
- * waiting on another's value but its parent's, take their misses together
- * instead of one at a time as the judgement, its record and the new
- * lifecycle's reset go on to need them.
+ * Reads fields across a lifecycle's parts, and its neighbours' links, before
+ * its SYN is judged: a port used again finds its old lifecycle out of the
+ * cache, and these reads, none waiting on another's value but its parent's,
+ * take their misses together instead of one at a time as the judgement, its
+ * record and the new lifecycle's reset go on to need them.
  */
 function warm(l: Lifecycle): void {
   const m = l.machine;
@@ -360,8 +360,12 @@ function warm(l: Lifecycle): void {
   const xc = x.client;
   const xs = x.server;
   const log = m.log;
+  // Its neighbours in the two lists it leaves, as idle as it is.
+  const idle = l.idleLink;
+  const done = l.doneLink;
+  const neighbours = (idle.prev?.linked ? 1 : 0) + (idle.next?.linked ? 1 : 0) + (done.prev?.linked ? 1 : 0) + (done.next?.linked ? 1 : 0);
   warmed =
-    (warmed + l.lastTs + l.addr[0]! + l.packets + l.lastFrameInFile + c.since + s.since + c.isn + s.isn + c.sentPackets + s.sentPackets + c.ttl + s.ttl +
+    (warmed + neighbours + l.lastTs + l.addr[0]! + l.packets + l.lastFrameInFile + c.since + s.since + c.isn + s.isn + c.sentPackets + s.sentPackets + c.ttl + s.ttl +
       c.zeroWindowTotal + s.zeroWindowTotal + c.handshakeAckDropEntry + s.handshakeAckDropEntry + c.lastNewDataTs + s.lastNewDataTs +
       xc.nextSeq + xs.nextSeq + xc.bits + xs.bits + log.ts(0) + m.clientRoundTrip + m.nextDue) % 1024;
 }
