@@ -14,6 +14,7 @@
 import type { Frame } from '../capture/frame.js';
 import type { ConnectionSummary, FindingRecord, SummaryRecord } from '../records.js';
 import { bytes, expertEvents, handshakeOptions, seconds } from './format.js';
+import { captureLoss, capturePoint } from './capture-point.js';
 
 /** Each side's Expert Info events: "retx 2 | dup ack 1", "-" when none. */
 function events(c: ConnectionSummary): string {
@@ -180,6 +181,7 @@ export class TableWriter {
     this.pending +=
       `\n${s.packets} packets, ${s.tcp_packets} TCP, ${s.connections} connections, ${s.findings} findings` +
       (states ? `\nendpoint states at end: ${states}` : '') +
+      `\ncapture point: ${capturePoint(s)}\nloss in the capture: ${captureLoss(s)}` +
       '\n';
   }
 

@@ -49,3 +49,12 @@ test('the report names the capture point and the loss in the capture, in text, M
   const clean = await cli(['report', path.join(CAPTURES, 'client-close.pcap')]);
   t.regex(clean.stdout, /loss in the capture: none seen/);
 });
+
+test('analyze\'s text summary names the capture point and the loss in the capture too', async (t) => {
+  const lossy = await cli(['analyze', path.join(CAPTURES, 'missing-data.pcap')]);
+  t.regex(lossy.stdout, /\ncapture point: near both ends \(one host or segment\) \(near both 3 connections; by handshake timing and TTLs\)\n/);
+  t.regex(lossy.stdout, /\nloss in the capture: 1 segment\(s\) on 1 connection\(s\) were acknowledged but never captured \(inferred\)\n/);
+  const router = await cli(['analyze', path.join(CAPTURES, 'router-lossy.pcap')]);
+  t.regex(router.stdout, /\ncapture point: near the clients \(near the client 3 connections/);
+  t.regex(router.stdout, /\nloss in the capture: none seen\n/);
+});
