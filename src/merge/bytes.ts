@@ -104,6 +104,12 @@ export class ByteWriter {
     this.buf[this.pos++] = b ? 1 : 0;
   }
 
+  /** A byte as it is (0 to 255). */
+  byte(n: number): void {
+    this.room(1);
+    this.buf[this.pos++] = n;
+  }
+
   private double(x: number): void {
     this.room(8);
     this.doubleHere(x);
@@ -213,8 +219,12 @@ export class ByteReader {
   }
 
   bool(): boolean {
+    return this.byte() === 1;
+  }
+
+  byte(): number {
     if (this.pos >= this.buf.length) throw new Error('merge state ends inside a value');
-    return this.buf[this.pos++] === 1;
+    return this.buf[this.pos++]!;
   }
 
   private double(): number {

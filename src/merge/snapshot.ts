@@ -14,7 +14,8 @@
  * again when it adopts the lifecycle, its watch mark, and the ladder
  * segments, which merged analyses never keep. The copy functions are
  * generated from the field list as straight-line code, each value written
- * as its field's type wants it (a number without a tag, a boolean as a byte).
+ * as its field's type wants it (a number without a tag, a boolean as a byte),
+ * and only where it differs from a fresh lifecycle's (see byteCode).
  */
 import { Lifecycle } from '../flow/lifecycle.js';
 import { Link } from '../flow/link-list.js';
@@ -36,8 +37,28 @@ interface Field {
 interface Code {
   capture: string[];
   restore: string[];
-  write: string[];
-  read: string[];
+  /** Per field, in order: how it is written and read, and for a field whose fresh value is a constant, that constant as source text. */
+  bytes: { write: string; read: string; at: string; fresh: string | undefined }[];
+}
+
+/**
+ * A fresh lifecycle's value as source text, when it is a constant a field
+ * can be compared with and set to: numbers (-0 and NaN too), booleans,
+ * strings, null, undefined. Arrays and objects are not.
+ */
+function constantText(value: unknown): string | undefined {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  return undefined;
+}
+
+/** Source text: whether the value at `at` differs from the constant `fresh` (-0 from 0, NaN equal to NaN). */
+function differs(at: string, fresh: string): string {
+  if (fresh === '0') return `(${at} !== 0 || 1 / ${at} < 0)`;
+  if (fresh === '-0') return `(${at} !== 0 || 1 / ${at} > 0)`;
+  if (fresh === 'NaN') return `(${at} === ${at})`;
+  return `${at} !== ${fresh}`;
 }
 
 function describe(obj: Record<string, unknown>, prefix: string, ref: string, fields: Field[], code: Code): void {
@@ -46,17 +67,17 @@ function describe(obj: Record<string, unknown>, prefix: string, ref: string, fie
     const path = prefix + key;
     const r = `${ref}[${JSON.stringify(key)}]`;
     if (value instanceof Link || LEFT_OUT.has(key)) continue;
-    const field = (kind: Field['kind'], at: string, path: string, write: string, read: string): void => {
+    /** `fresh`: the field's value in a fresh lifecycle. */
+    const field = (kind: Field['kind'], at: string, path: string, write: string, read: string, fresh: unknown = value): void => {
       fields.push({ path, kind });
       code.capture.push(`v.push(${kind === 'log' ? `logEntries(${at})` : kind === 'array' ? `${at}.slice()` : kind === 'scalar' ? `copy(${at})` : at});`);
       code.restore.push(kind === 'log' ? `setLog(${at}, v[i++]);` : kind === 'array' ? `${at} = v[i++].slice();` : kind === 'scalar' ? `${at} = copy(v[i++]);` : `${at} = v[i++];`);
-      code.write.push(write);
-      code.read.push(read);
+      code.bytes.push({ write, read, at, fresh: kind === 'number' || kind === 'boolean' || kind === 'scalar' ? constantText(fresh) : undefined });
     };
     if (value instanceof TransitionLog) {
       field('log', r, path, `writeLog(w, ${r});`, `readLog(rd, ${r});`);
     } else if (ArrayBuffer.isView(value) && 'length' in value && typeof value.length === 'number') {
-      for (let i = 0; i < value.length; i++) field('number', `${r}[${i}]`, `${path}.${i}`, `w.num(${r}[${i}]);`, `${r}[${i}] = rd.num();`);
+      for (let i = 0; i < value.length; i++) field('number', `${r}[${i}]`, `${path}.${i}`, `w.num(${r}[${i}]);`, `${r}[${i}] = rd.num();`, (value as unknown as ArrayLike<number>)[i]);
     } else if (Array.isArray(value)) {
       field('array', r, path, `w.uint(${r}.length); for (const x of ${r}) w.value(x);`, `${r} = Array.from({ length: rd.uint() }, () => rd.value());`);
     } else if (value !== null && typeof value === 'object') {
@@ -125,16 +146,56 @@ function readLog(r: ByteReader, log: TransitionLog): void {
 }
 
 const FIELDS: Field[] = [];
-const code: Code = { capture: [], restore: [], write: [], read: [] };
+const code: Code = { capture: [], restore: [], bytes: [] };
 describe(new Lifecycle() as unknown as Record<string, unknown>, '', 'l', FIELDS, code);
+
+/** Fields told apart by one byte of bits: those still as in a fresh lifecycle are not written. */
+const MASK_FIELDS = 8;
+
+/**
+ * The write and read code of the byte format. Runs of fields with a constant
+ * fresh value go in groups of eight behind a byte whose bits say which of
+ * them differ from it; only those are written, and the reader sets the
+ * others to it. Most of a lifecycle is as it was made (a half-open
+ * handshake's: all but a few times, numbers and states), so a flood's open
+ * lifecycles take a fraction of the bytes. Other fields are written whole.
+ */
+function byteCode(fields: Code['bytes']): { write: string[]; read: string[] } {
+  const write: string[] = ['let m = 0;'];
+  const read: string[] = ['let m = 0;'];
+  let group: Code['bytes'] = [];
+  const flush = (): void => {
+    if (group.length === 0) return;
+    write.push(`m = ${group.map((f, bit) => `(${differs(f.at, f.fresh!)} ? ${1 << bit} : 0)`).join(' | ')};`, 'w.byte(m);');
+    read.push('m = rd.byte();');
+    group.forEach((f, bit) => {
+      write.push(`if (m & ${1 << bit}) { ${f.write} }`);
+      read.push(`if (m & ${1 << bit}) { ${f.read} } else ${f.at} = ${f.fresh};`);
+    });
+    group = [];
+  };
+  for (const f of fields) {
+    if (f.fresh === undefined) {
+      flush();
+      write.push(f.write);
+      read.push(f.read);
+      continue;
+    }
+    group.push(f);
+    if (group.length === MASK_FIELDS) flush();
+  }
+  flush();
+  return { write, read };
+}
+const bytes = byteCode(code.bytes);
 
 // Generated once from the field list: copies without a property lookup by name per field.
 const make = <F>(params: string, body: string[]): F =>
   new Function('logEntries', 'setLog', 'writeLog', 'readLog', 'copy', `return (${params}) => { ${body.join('\n')} };`)(logEntries, setLog, writeLog, readLog, copy) as F;
 const captureFn = make<(l: Lifecycle) => Value[]>('l', ['const v = [];', ...code.capture, 'return v;']);
 const restoreFn = make<(l: Lifecycle, v: Value[]) => void>('l, v', ['let i = 0;', ...code.restore]);
-const writeFn = make<(w: ByteWriter, l: Lifecycle) => void>('w, l', code.write);
-const readFn = make<(rd: ByteReader, l: Lifecycle) => void>('rd, l', code.read);
+const writeFn = make<(w: ByteWriter, l: Lifecycle) => void>('w, l', bytes.write);
+const readFn = make<(rd: ByteReader, l: Lifecycle) => void>('rd, l', bytes.read);
 
 /** The fields a snapshot holds, in its order. */
 export const SNAPSHOT_FIELDS: readonly Field[] = FIELDS;

@@ -17,7 +17,7 @@ import type { Aggregate } from '../rules/findings.js';
 import type { PackedBytes } from './bytes.js';
 
 /** Raised whenever what the state holds or how it is written changes (2: an endpoint's yes-or-no facts became one number; 3: kept packets are untagged numbers). */
-export const MERGE_STATE_VERSION = 3;
+export const MERGE_STATE_VERSION = 4;
 
 /** A findings aggregate as JSON: its sets as lists. */
 export type AggregateJson = Omit<Aggregate, 'sources' | 'ports'> & { sources: string[]; ports: number[] };
