@@ -103,22 +103,26 @@ export class FlowTable {
     const oldTuples = this.tuples;
     const oldEntries = this.entries;
     const slots = this.used * 4 > oldHashes.length ? oldHashes.length * 2 : oldHashes.length;
-    this.hashes = new Int32Array(slots).fill(EMPTY);
-    this.tuples = new Uint32Array(slots * TUPLE);
-    this.entries = new Array<undefined>(slots).fill(undefined);
-    this.mask = slots - 1;
-    this.removed = 0;
+    const hashes = new Int32Array(slots).fill(EMPTY);
+    const tuples = new Uint32Array(slots * TUPLE);
+    const entries = new Array<Lifecycle | undefined>(slots).fill(undefined);
+    const mask = slots - 1;
     for (let j = 0; j < oldHashes.length; j++) {
-      const l = oldEntries[j];
-      if (!l) continue;
-      let i = oldHashes[j]! & this.mask;
-      while (this.hashes[i] !== EMPTY) i = (i + 1) & this.mask;
+      const h = oldHashes[j]!;
+      if (h < 0) continue;
+      let i = h & mask;
+      while (hashes[i] !== EMPTY) i = (i + 1) & mask;
       // The 4-tuple from the old slot, not from the lifecycle: a table of many is mostly out of the cache.
-      this.hashes[i] = oldHashes[j]!;
-      this.entries[i] = l;
+      hashes[i] = h;
+      entries[i] = oldEntries[j];
       const from = j * TUPLE;
       const to = i * TUPLE;
-      for (let k = 0; k < TUPLE; k++) this.tuples[to + k] = oldTuples[from + k]!;
+      for (let k = 0; k < TUPLE; k++) tuples[to + k] = oldTuples[from + k]!;
     }
+    this.hashes = hashes;
+    this.tuples = tuples;
+    this.entries = entries;
+    this.mask = mask;
+    this.removed = 0;
   }
 }
