@@ -210,7 +210,12 @@ export class FlowTracker {
    */
   *finishing(endTs?: number): Generator<void, void, undefined> {
     const end = endTs ?? this.now;
-    const open = [...this.table.values(), ...this.parked.values()];
+    // Least recently active first: the order they were last touched, which is near the order they lie in
+    // memory, so that reading them one after another misses the cache less than the table's hash order.
+    const open: Lifecycle[] = [];
+    for (const list of [this.idle, this.parkedOrder]) {
+      for (let link = list.head; link; link = link.next) open.push(link.owner);
+    }
     for (let i = 0; i < open.length; i++) {
       const l = open[i]!;
       // The next one's misses overlap this one's work: most have been idle long enough to be out of the cache.
