@@ -18,12 +18,19 @@ export interface Difference {
   new: number;
 }
 
-/** An earlier analysis (NDJSON) or a capture, from a file, `-` or a pipe, counted. */
-async function tallyOf(file: string, options: AnalyzeOptions): Promise<Tally> {
+/**
+ * An earlier analysis (NDJSON) or a capture, from a file, `-` or a pipe,
+ * counted; `read` gets the summary of a capture analyzed here, whose
+ * warnings and damage part-way are this run's to report.
+ */
+async function tallyOf(file: string, options: AnalyzeOptions, read: (summary: SummaryRecord) => void): Promise<Tally> {
   const tally = new Tally();
   const { first, stream } = await peekFirstByte(file);
   if (first === 0x7b /* { */) await readAnalysis(file, (stream ?? createReadStream(file)), (r) => tally.add(r));
-  else for await (const r of analyze([stream ?? file], options)) tally.add(r);
+  else {
+    for await (const r of analyze([stream ?? file], options)) tally.add(r);
+    if (tally.summary) read(tally.summary);
+  }
   return tally;
 }
 
@@ -52,10 +59,18 @@ export function differences(before: Tally, after: Tally): Difference[] {
 /** The totals of an analysis that a diff prints beside its differences. */
 const totals = (s: SummaryRecord | undefined) => ({ packets: s?.packets ?? 0, connections: s?.connections ?? 0, findings: s?.findings ?? 0 });
 
-/** Resolves with the exit code: 0 the same, 1 different. */
-export async function runDiff(oldPath: string, newPath: string, opts: { format: 'text' | 'ndjson'; analyzeOptions: AnalyzeOptions; out: { write(text: string): unknown } }): Promise<number> {
-  const before = await tallyOf(oldPath, opts.analyzeOptions);
-  const after = await tallyOf(newPath, opts.analyzeOptions);
+/**
+ * Resolves with the verdict: 0 the same, 1 different. `read` gets the
+ * summary of each input that was a capture, once both are read.
+ */
+export async function runDiff(
+  oldPath: string,
+  newPath: string,
+  opts: { format: 'text' | 'ndjson'; analyzeOptions: AnalyzeOptions; out: { write(text: string): unknown }; read?: (summary: SummaryRecord) => void },
+): Promise<number> {
+  const read = opts.read ?? (() => {});
+  const before = await tallyOf(oldPath, opts.analyzeOptions, read);
+  const after = await tallyOf(newPath, opts.analyzeOptions, read);
   const rows = differences(before, after);
   const old = totals(before.summary);
   const now = totals(after.summary);

@@ -1,6 +1,6 @@
 /** `diff`: two analyses side by side, exit 1 when they differ, as diff(1). */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CAPTURES } from '../helpers/paths.js';
@@ -46,4 +46,28 @@ test('an NDJSON input of diff is validated like a baseline', async (t) => {
   const r = await cliInProcess(['diff', bad, cap('client-close.pcap')]);
   t.is(r.status, 2);
   t.regex(r.stderr, /bad\.ndjson: line 1: connection anomalies is null\n$/);
+});
+
+/** close-wait-leak.pcap with its 41st record's length field claiming 2 GiB: damage part-way, at a known offset. */
+function damaged(): { file: string; offset: number } {
+  const b = Buffer.from(readFileSync(cap('close-wait-leak.pcap')));
+  let offset = 24;
+  for (let i = 0; i < 40; i++) offset += 16 + b.readUInt32LE(offset + 8);
+  b.writeUInt32LE(0x7fffffff, offset + 8);
+  const file = path.join(tmp, 'damaged.pcap');
+  writeFileSync(file, b);
+  return { file, offset };
+}
+
+test('diff of a capture damaged part-way names the file and byte offset on stderr and exits 3, after the differences', async (t) => {
+  const { file, offset } = damaged();
+  for (const args of [[file, cap('close-wait-leak.pcap')], [cap('close-wait-leak.pcap'), file]]) {
+    const r = await cli(['diff', ...args]);
+    t.is(r.status, 3, r.stderr);
+    t.regex(r.stdout, /difference\(s\); /, 'the differences of what was read are written');
+    t.true(r.stderr.includes(`damaged.pcap: pcap record claims 2147483647 captured bytes, more than the 262144-byte limit at byte offset ${offset}; results up to there were kept`), r.stderr);
+  }
+  const unreadable = await cli(['diff', '--max-record', '50', cap('close-wait-leak.pcap'), cap('close-wait-leak.pcap')]);
+  t.is(unreadable.status, 3, 'a record over --max-record is damage, not "no differences"');
+  t.regex(unreadable.stderr, /close-wait-leak\.pcap: pcap record claims \d+ captured bytes, more than the 50-byte limit at byte offset 24/);
 });
