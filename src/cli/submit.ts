@@ -46,13 +46,14 @@ export const submitCommand = defineCommand({
       if (why !== undefined) say(`warning: the work directory ${shown(workDir)} stays: ${why}`);
     };
     const showProgress = progress ?? process.stderr.isTTY;
-    say(`submitting ${files.length} file(s) to ${redactedUrl(url)}; work directory ${shown(workDir)}`);
     let result;
     try {
       result = await submit(url, files, {
         options: { stuckAfter: stuckAfter ?? DEFAULTS.stuckAfter, timeWait: timeWait ?? DEFAULTS.timeWait, maxLive: maxLive ?? DEFAULTS.maxLive, maxRecord: maxRecord ?? DEFAULTS.maxRecord },
         workDir,
         signal: io.signal,
+        warn: (line) => say(line),
+        reached: () => say(`submitting ${files.length} file(s) to ${redactedUrl(url)}; work directory ${shown(workDir)}`),
         progress: (analyzed, total) => {
           if (showProgress) process.stderr.write(`\r${analyzed} of ${total} file(s) analyzed${analyzed === total ? ', merging' : ''}  `);
         },

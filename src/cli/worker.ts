@@ -3,6 +3,7 @@ import { defineCommand } from './command.js';
 import { numberOption } from './common.js';
 import { EXIT, say, shown, UsageError } from './io.js';
 import { loadDistributed, redisUrl } from './distributed.js';
+import { redactedUrl } from '../distributed/redis-url.js';
 
 export const workerCommand = defineCommand({
   command: 'worker',
@@ -23,7 +24,7 @@ export const workerCommand = defineCommand({
     try {
       await runWorker(url, { concurrency, lockTimeout, log: (line) => say(shown(line)) }, io.signal);
     } catch (error) {
-      throw new UsageError(`cannot work for ${shown(redis)}: ${(error as Error).message}`);
+      throw new UsageError(`cannot work for ${redactedUrl(url)}: ${(error as Error).message}`);
     }
     return EXIT.ok;
   },

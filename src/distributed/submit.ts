@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
-import { ANALYZE, ATTEMPTS, BACKOFF_MS, connect, MERGE, QUEUE, type AnalyzeJob, type JobResult, type MergeJob, type RunOptions } from './jobs.js';
+import { ANALYZE, ATTEMPTS, BACKOFF_MS, connect, MERGE, oncePerOutage, QUEUE, reachRedis, type AnalyzeJob, type JobResult, type MergeJob, type RunOptions } from './jobs.js';
 
 export interface SubmitOptions {
   options: RunOptions;
@@ -17,6 +17,10 @@ export interface SubmitOptions {
   /** Called as the run moves: files analyzed so far, and jobs a worker lost and another took over. */
   progress: (analyzed: number, files: number) => void;
   signal: AbortSignal;
+  /** A line about Redis going away during the run (said once until it is back). */
+  warn: (line: string) => void;
+  /** Redis answered: the run is about to be queued. */
+  reached: () => void;
 }
 
 /** A job of the run failed on every attempt: names the capture (or the merge). */
@@ -27,15 +31,32 @@ export interface SubmitResult {
   output: string;
 }
 
+/** Rejects once `signal` aborts (Ctrl-C), so that no wait outlasts it. */
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const stop = (): void => reject(new DOMException('interrupted', 'AbortError'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 export async function submit(url: string, captures: string[], options: SubmitOptions): Promise<SubmitResult> {
+  const aborted = abortion(options.signal);
+  aborted.catch(() => {});
+  // Nothing is made or queued unless Redis answers.
+  await Promise.race([reachRedis(url, options.signal), aborted]);
+  options.reached();
   mkdirSync(options.workDir, { recursive: true });
-  const connection = connect(url);
+  const outage = oncePerOutage(options.warn);
+  const connection = connect(url, outage.error).on('ready', outage.ready);
   // QueueEvents blocks on its own connection.
-  const eventsConnection = connect(url);
+  const eventsConnection = connect(url, outage.error);
   const events = new QueueEvents(QUEUE, { connection: eventsConnection });
   const flows = new FlowProducer({ connection });
+  events.on('error', outage.error);
+  flows.on('error', outage.error);
   try {
-    await events.waitUntilReady();
+    await Promise.race([events.waitUntilReady(), aborted]);
     const jobOptions = { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
     const children = captures.map((capture, i) => ({
       name: ANALYZE,
@@ -43,23 +64,22 @@ export async function submit(url: string, captures: string[], options: SubmitOpt
       data: { capture, output: path.join(options.workDir, `${i}-${path.basename(capture)}.ndjson`), options: options.options } satisfies AnalyzeJob,
       opts: { ...jobOptions, failParentOnFailure: true },
     }));
-    const flow = await flows.add({
+    const flow = await Promise.race([aborted, flows.add({
       name: MERGE,
       queueName: QUEUE,
       data: { output: path.join(options.workDir, 'merged.ndjson') } satisfies MergeJob,
       opts: jobOptions,
       children,
-    });
+    })]);
     const ids = new Map(flow.children!.map((child) => [child.job.id!, (child.job as Job<AnalyzeJob>).data.capture]));
     const root = flow.job.id!;
     let analyzed = 0;
     options.progress(0, captures.length);
     const queue = new Queue(QUEUE, { connection });
+    queue.on('error', outage.error);
     try {
       return await new Promise<SubmitResult>((resolve, reject) => {
-        const stop = (): void => reject(new DOMException('interrupted', 'AbortError'));
-        if (options.signal.aborted) stop();
-        options.signal.addEventListener('abort', stop, { once: true });
+        aborted.catch(reject);
         events.on('completed', ({ jobId, returnvalue }) => {
           if (ids.has(jobId)) options.progress(++analyzed, captures.length);
           if (jobId === root) resolve(returnvalue as unknown as JobResult);

@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import { Worker, type Job } from 'bullmq';
 import { analyzeFile, mergeFiles } from './files.js';
-import { ANALYZE, connect, MERGE, QUEUE, type AnalyzeJob, type JobResult, type MergeJob } from './jobs.js';
+import { ANALYZE, connect, MERGE, oncePerOutage, QUEUE, reachRedis, type AnalyzeJob, type JobResult, type MergeJob } from './jobs.js';
 import { redactedUrl } from './redis-url.js';
 
 export interface WorkerOptions {
@@ -21,9 +21,16 @@ export interface WorkerOptions {
   log: (line: string) => void;
 }
 
-/** Runs until `signal` aborts, then finishes the jobs in hand and closes. */
+/**
+ * Runs until `signal` aborts, then finishes the jobs in hand and closes.
+ * Rejects at once when Redis does not answer at the start; once working, a
+ * worker waits out Redis going away, saying so once.
+ */
 export async function runWorker(url: string, options: WorkerOptions, signal: AbortSignal): Promise<void> {
-  const connection = connect(url);
+  await reachRedis(url, signal);
+  if (signal.aborted) return;
+  const outage = oncePerOutage(options.log);
+  const connection = connect(url, outage.error).on('ready', outage.ready);
   const lockDuration = Math.round(options.lockTimeout * 1000);
   const work = (job: Job<AnalyzeJob | MergeJob>): Promise<JobResult> => {
     if (job.name === ANALYZE) return analyzeJob(job as Job<AnalyzeJob>, options);
@@ -39,11 +46,19 @@ export async function runWorker(url: string, options: WorkerOptions, signal: Abo
     maxStalledCount: 2,
   });
   worker.on('failed', (job, error) => options.log(`${job?.name ?? 'job'} ${job ? describe(job) : ''} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`));
-  worker.on('error', (error) => options.log(`error: ${error.message}`));
-  await worker.waitUntilReady();
-  options.log(`waiting for jobs on ${redactedUrl(url)}`);
-  if (!signal.aborted) await once(signal, 'abort');
-  await worker.close();
+  worker.on('error', outage.error);
+  const stopped = signal.aborted ? Promise.resolve() : once(signal, 'abort').then(() => {});
+  await Promise.race([worker.waitUntilReady(), stopped]);
+  if (!signal.aborted) options.log(`waiting for jobs on ${redactedUrl(url)}`);
+  await stopped;
+  if (connection.status === 'ready') await worker.close();
+  else {
+    // Redis is away: no job's end could be recorded, and a close that waits for it would never end. Another worker takes the jobs over.
+    options.log('Redis is away: stopping without waiting for the jobs in hand');
+    const closing = worker.close(true).catch(() => {});
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    void worker.disconnect().catch(() => {});
+  }
   connection.disconnect();
 }
 

@@ -8,12 +8,12 @@
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OutputRecord } from '../../src/records.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { cli, runCli, startCli } from '../helpers/cli.js';
 import { CAPTURES } from '../helpers/paths.js';
 
 const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
@@ -135,4 +135,42 @@ test('without the BullMQ packages installed, worker and submit say which to inst
   const error = await t.throwsAsync(loadDistributed(() => Promise.reject(missing), 'worker'));
   t.is(error?.name, 'UsageError');
   t.is(error?.message, 'worker runs on BullMQ over Redis: install its packages beside tcp-lifecycle (npm install bullmq@6 ioredis@5)');
+});
+
+test('with no Redis at the URL, submit and worker say so in one line and exit 2: no stack traces, no hang, nothing left beside the capture', async (t) => {
+  const port = await freePort(); // nothing listens there
+  const capture = path.join(dir, 'unreached', 'client-close.pcap');
+  mkdirSync(path.dirname(capture), { recursive: true });
+  copyFileSync(path.join(CAPTURES, 'client-close.pcap'), capture);
+  const started = Date.now();
+  const [submit, worker] = await Promise.all([
+    cli(['submit', '--redis', `redis://127.0.0.1:${port}`, capture]),
+    cli(['worker', '--redis', `redis://user:secret@127.0.0.1:${port}`]),
+  ]);
+  t.true(Date.now() - started < 30_000, 'no endless retrying');
+  t.is(submit.status, 2, submit.stderr);
+  t.regex(submit.stderr, new RegExp(`^tcp-lifecycle: redis://127\\.0\\.0\\.1:${port}: cannot reach Redis: .*ECONNREFUSED.*\\n$`));
+  t.is(submit.stdout, '');
+  t.deepEqual(readdirSync(path.dirname(capture)), ['client-close.pcap'], 'no work directory made for a run never queued');
+  t.is(worker.status, 2, worker.stderr);
+  t.regex(worker.stderr, new RegExp(`^tcp-lifecycle: cannot work for redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}: cannot reach Redis: .*ECONNREFUSED.*\\n$`), 'one line, the password not shown');
+});
+
+test.serial('a worker whose Redis goes away says so once, and SIGTERM still stops it: exit 143', async (t) => {
+  if (!hasRedis) return t.pass('redis-server is not installed (.ci/run installs it)');
+  const port = await freePort();
+  const own = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  own.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  await seen(() => log, 'Ready to accept connections');
+  const worker = startCli(['worker', '--redis', `redis://127.0.0.1:${port}`]);
+  workers.push(worker);
+  await seen(worker.err, 'waiting for jobs');
+  own.kill('SIGKILL');
+  await seen(worker.err, /Redis: .*ECONNREFUSED.*\(retrying\)/);
+  await new Promise((r) => setTimeout(r, 3000)); // ioredis retries meanwhile
+  worker.child.kill('SIGTERM');
+  t.is(await worker.exit, 143, worker.err());
+  t.is(worker.err().match(/ECONNREFUSED/g)?.length, 1, `said once:\n${worker.err()}`);
+  t.notRegex(worker.err(), /^\s+at /m, 'no stack trace');
 });
