@@ -1,14 +1,14 @@
 /** "did you mean": the closest of the names a word could have meant, by edit distance. */
 
-/** `; did you mean X?` for the closest name within three edits, else ''. */
-export function didYouMean(word: string, names: Iterable<string>): string {
+/** `; did you mean X?` for the closest name within `within` edits (three unless told), else ''. */
+export function didYouMean(word: string, names: Iterable<string>, within = 3): string {
   let best = '';
   let bestScore = Infinity;
   for (const name of names) {
     const d = distance(word.toLowerCase(), name.toLowerCase());
     if (d < bestScore) [best, bestScore] = [name, d];
   }
-  return bestScore <= 3 ? `; did you mean ${best}?` : '';
+  return bestScore <= within ? `; did you mean ${best}?` : '';
 }
 
 /** Levenshtein distance, one row at a time. */

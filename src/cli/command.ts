@@ -8,6 +8,7 @@
  * runs the command.
  */
 import type { ArgumentsCamelCase, Argv, InferredOptionTypes, Options } from 'yargs';
+import { single } from './common.js';
 import type { Io } from './io.js';
 
 export type OptionSet = Record<string, Options>;
@@ -29,6 +30,8 @@ export interface Command {
   readonly name: string;
   /** Is `--option` (or `-o`) one of this command's? */
   knows(option: string): boolean;
+  /** The command's long option names, for "did you mean". */
+  readonly optionNames: readonly string[];
   /** Adds the command to a yargs instance; `ran` receives its exit code. */
   register(y: Argv, io: Io, ran: (code: number) => void): Argv;
 }
@@ -38,14 +41,19 @@ export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): 
   const declared = [...Object.keys(spec.options), ...[...spec.command.matchAll(/<([\w-]+)(?:\.\.)?>/g)].map((m) => m[1]!)];
   const known = new Set(['help', 'version', ...declared, ...declared.map(camelCase)]);
   for (const option of Object.values(spec.options)) for (const alias of [option.alias ?? []].flat()) known.add(alias);
+  // An option that takes one value, given twice, is a mistake rather than a list (options with a parser of their own check it there).
+  const options = Object.fromEntries(
+    Object.entries(spec.options).map(([key, option]) => [key, option.array || option.type === 'boolean' || option.coerce ? option : { ...option, coerce: (value: unknown) => single(key, value) }]),
+  ) as O;
   return {
     name,
     knows: (option) => known.has(option),
+    optionNames: ['help', 'version', ...Object.keys(spec.options)],
     register: (y, io, ran) =>
       y.command(
         spec.command,
         spec.describe,
-        (b) => spec.positionals(b).options(spec.options),
+        (b) => spec.positionals(b).options(options),
         async (args) => {
           const read = new Set<string | symbol>();
           const watched = new Proxy(args, {

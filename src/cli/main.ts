@@ -77,7 +77,11 @@ function refuseUnknownOptions(args: string[]): void {
     const long = /^--(?:no-)?([^=]+)/.exec(arg);
     const short = /^-([^-\d])/.exec(arg);
     const name = long?.[1] ?? short?.[1];
-    if (name !== undefined && !command.knows(name)) throw new UsageError(`${command.name}: unknown option ${shown(long ? `--${name}` : `-${name}`)}`);
+    if (name !== undefined && !command.knows(name)) {
+      // A near miss of a long name is suggested; a short letter or a word far from every name is not.
+      const hint = long ? didYouMean(name, command.optionNames, Math.min(3, Math.floor(name.length / 3))).replace(/mean (\S+)\?$/, 'mean --$1?') : '';
+      throw new UsageError(`${command.name}: unknown option ${shown(long ? `--${name}` : `-${name}`)}${shown(hint)}`);
+    }
   }
 }
 
@@ -85,9 +89,24 @@ function refuseUnknownOptions(args: string[]): void {
 function usageMessage(message: string): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) return `unknown option ${unknown[1]!.split(', ').map((a) => (a.length > 1 ? `--${a}` : `-${a}`)).join(', ')}`;
+  // A value outside an option's choices: each named as typed, with the choices, on one line.
+  if (message.startsWith('Invalid values:')) {
+    const invalid = [...message.matchAll(/Argument: (\S+), Given: (.*), Choices: (.*)/g)].map(([, name, given, choices]) => `--${name} ${shown(unquoted(given!))}: not one of ${choices!.split(', ').map(unquoted).join(', ')}`);
+    if (invalid.length > 0) return invalid.join('; ');
+  }
   const missing = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
   if (missing) return `${missing[2]} input(s) needed, ${missing[1]} given: name capture files, or - for standard input`;
   return message;
+}
+
+/** A value as yargs quotes it in messages (JSON), as typed. */
+function unquoted(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : text;
+  } catch {
+    return text;
+  }
 }
 
 /** The exit code of a run that threw, after one line on stderr. */
