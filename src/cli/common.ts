@@ -96,3 +96,12 @@ export function inputsOf(captures: string[]): CaptureInput[] {
   if (inputs.filter((c) => c === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   return inputs;
 }
+
+const CONNECTION_ID = /^C[1-9]\d*$/;
+
+/** `--connection` values, each checked to be a connection id (C and the frame number of its first packet). */
+export function connectionIds(ids: string[] | undefined): string[] {
+  const bad = (ids ?? []).find((id) => !CONNECTION_ID.test(id));
+  if (bad !== undefined) throw new UsageError(`--connection ${shown(bad)}: not a connection id (C and the frame number of its first packet, as C8550)`);
+  return ids ?? [];
+}

@@ -2,10 +2,8 @@
 import { extract, ExtractError } from '../extract/extract.js';
 import { FINDING_CODES } from '../rules/codes.js';
 import { defineCommand } from './command.js';
-import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, pathOption, single } from './common.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, connectionIds, inputsOf, pathOption, single } from './common.js';
 import { finish, say, UsageError } from './io.js';
-
-const CONNECTION_ID = /^C[1-9]\d*$/;
 
 export const extractCommand = defineCommand({
   command: 'extract <captures..>',
@@ -20,8 +18,7 @@ export const extractCommand = defineCommand({
   run: async (args, io) => {
     const { captures, connection, finding, output } = args;
     if ((connection === undefined) === (finding === undefined)) throw new UsageError('extract: name the connections with --connection ID, or a finding with --finding CODE (one of the two)');
-    const bad = (connection ?? []).find((id) => !CONNECTION_ID.test(id));
-    if (bad !== undefined) throw new UsageError(`--connection ${bad}: not a connection id (C and the frame number of its first packet, as C8550)`);
+    connectionIds(connection);
     const inputs = inputsOf(captures);
     if (finding !== undefined && inputs.includes('-')) throw new UsageError('--finding reads the captures twice (the first time to find the finding\'s connections): name files, not standard input');
     const file = pathOption('output', output)!;

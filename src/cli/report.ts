@@ -1,8 +1,8 @@
 /** `report`: the incident report, findings first and then the evidence, as text, Markdown or HTML. */
 import { runReport } from '../report/commands.js';
 import { defineCommand } from './command.js';
-import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, pathOption } from './common.js';
-import { finish, writeFileWhole } from './io.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, connectionIds, inputsOf, pathOption } from './common.js';
+import { finish, say, writeFileWhole } from './io.js';
 
 export const reportCommand = defineCommand({
   command: 'report <captures..>',
@@ -16,16 +16,18 @@ export const reportCommand = defineCommand({
   } as const,
   run: async (args, io) => {
     const { captures, format, connection, output } = args;
+    const connectionIdsAsked = connectionIds(connection);
     const inputs = inputsOf(captures);
     const file = pathOption('output', output);
     const pieces: string[] = [];
-    const summary = await runReport(inputs, analysisOptions(args, io), {
+    const { summary, notFound } = await runReport(inputs, analysisOptions(args, io), {
       format,
-      connectionIds: connection ?? [],
+      connectionIds: connectionIdsAsked,
       color: file === undefined && io.out.isTerminal && !process.env.NO_COLOR,
       out: file === undefined ? io.out : { write: (piece: string) => pieces.push(piece) },
     });
     if (file !== undefined) writeFileWhole(file, pieces);
+    for (const id of notFound) say(`warning: --connection ${id}: no such connection in the capture, so no ladder for it (an id is C and the frame number of the connection's first packet)`);
     return finish(summary);
   },
 });

@@ -51,10 +51,10 @@ export async function runReport(
   inputs: CaptureInput[],
   options: AnalyzeOptions,
   opts: { format: 'text' | 'md' | 'html'; connectionIds: string[]; color: boolean; out: TextOut },
-): Promise<SummaryRecord> {
+): Promise<{ summary: SummaryRecord; notFound: string[] }> {
   const model = await reportModel(inputs, options, opts.connectionIds);
   writeInPieces(opts.out, opts.format === 'html' ? renderHtml(model) : opts.format === 'md' ? renderMarkdown(model) : renderText(model, opts.color));
-  return model.summary;
+  return { summary: model.summary, notFound: model.notFound };
 }
 
 /**

@@ -67,6 +67,8 @@ export interface ReportModel {
   ladders: ConnectionRecord[];
   /** Example ids of findings whose records were not kept (a capture with very many aggregates). */
   notKept: string[];
+  /** Ids asked for (`--connection`) that no connection of the capture has. */
+  notFound: string[];
   /** Connections with a serious anomaly, and how many of them are drawn. */
   flaggedTotal: number;
   table: TableRow[];
@@ -242,6 +244,7 @@ export class ReportBuilder {
       findings,
       ladders,
       notKept: [...new Set(notKept)],
+      notFound: [...this.wanted].filter((id) => !this.requested.some((c) => c.id === id)),
       flaggedTotal: this.flaggedTotal,
       table: [...rows.values()].sort((a, b) => a.first_frame - b.first_frame),
       openings: this.openings,

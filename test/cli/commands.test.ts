@@ -115,3 +115,23 @@ test('--max-live 1 reports connections early beyond one live, counted and warned
   t.true(summary.counts.evicted_connections > 0);
   t.regex(r.stderr, /warning: live-connection limit \(1\) reached/);
 });
+
+test('report --connection draws that connection\'s ladder; an id not in the capture is warned about, and a word that is no id is exit 2 before reading', async (t) => {
+  const ladder = /\nC17 10\.77\.0\.1:42600 -> 10\.77\.0\.2:8081: .*\n  Wireshark: .*\n.*client 10\.77\.0\.1:42600 +server 10\.77\.0\.2:8081\n/;
+  const [plain, asked, missing, bogus] = await Promise.all([
+    cli(['report', cap('close-wait-leak.pcap')]),
+    cli(['report', '--connection', 'C17', cap('close-wait-leak.pcap')]),
+    cli(['report', '--connection', 'C17', '--connection', 'C9999', cap('close-wait-leak.pcap')]),
+    cli(['report', '--connection', '17', cap('close-wait-leak.pcap')]),
+  ]);
+  t.notRegex(plain.stdout, ladder, 'C17, a clean connection, is not drawn unless asked for');
+  t.is(asked.status, 0, asked.stderr);
+  t.regex(asked.stdout, ladder);
+  t.is(asked.stderr, '');
+  t.is(missing.status, 0, missing.stderr);
+  t.regex(missing.stdout, ladder);
+  t.is(missing.stderr, 'tcp-lifecycle: warning: --connection C9999: no such connection in the capture, so no ladder for it (an id is C and the frame number of the connection\'s first packet)\n');
+  t.is(bogus.status, 2);
+  t.is(bogus.stdout, '');
+  t.is(bogus.stderr, 'tcp-lifecycle: --connection 17: not a connection id (C and the frame number of its first packet, as C8550)\n');
+});
