@@ -85,7 +85,8 @@ export class Tally {
   private example(key: string, e: FindingExample): void {
     const list = this.examples.get(key);
     if (!list) this.examples.set(key, [e]);
-    else if (list.length < MAX_EXAMPLES) list.push(e);
+    // A key can be reached twice for one connection (a server's ip:port is both its endpoint and its workload).
+    else if (list.length < MAX_EXAMPLES && !list.some((x) => x.id === e.id)) list.push(e);
   }
 }
 

@@ -207,3 +207,18 @@ test('a baseline line of 40 MB is read, and counted like any other', async (t) =
   const r = await cli(['check', '--baseline', baseline, cap('close-wait-leak.pcap')]);
   t.is(r.status, 0, r.stdout + r.stderr);
 });
+
+test('a violation lists each example connection once, also where a server endpoint is both the endpoint and the workload', async (t) => {
+  const baseline = file('clean-baseline.ndjson', (await cli(['analyze', '--format', 'ndjson', cap('client-close.pcap')])).stdout);
+  for (const args of [['--baseline', baseline], ['--max', 'close_wait_stuck=0'], ['--policy', file('per-endpoint.json', '{"per_endpoint": {"10.77.0.2:8080": {"close_wait_stuck": 0}}}')]]) {
+    const r = await cli(['check', ...args, '--format', 'ndjson', cap('close-wait-leak.pcap')]);
+    t.is(r.status, 1, r.stderr);
+    const violations = ndjsonLines(r.stdout).filter((o) => o.type === 'violation');
+    t.true(violations.length > 0);
+    for (const v of violations) {
+      const ids = v.examples.map((e: { id: string }) => e.id);
+      t.deepEqual(ids, [...new Set(ids)], `${v.rule}: ${ids.join(' ')}`);
+      t.is(ids.length, Math.min(3, v.count), `${v.rule}: up to three examples`);
+    }
+  }
+});
