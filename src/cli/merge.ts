@@ -2,7 +2,9 @@
 import { MergeInputError } from '../merge/analysis-file.js';
 import { mergeAnalyses } from '../merge/merge.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
+import { readsAsStream } from '../capture/stream-input.js';
 import { defineCommand } from './command.js';
+import { pathArg, STDIN_ARG } from './common.js';
 import { finish, shown, UsageError } from './io.js';
 
 export const mergeCommand = defineCommand({
@@ -11,9 +13,15 @@ export const mergeCommand = defineCommand({
   positionals: (y) => y.positional('analyses', { type: 'string', array: true, demandOption: true, describe: 'NDJSON analyses (of files, or earlier merges)' }),
   options: {},
   run: async ({ analyses }, io) => {
+    const files = analyses.map((a) => {
+      const file = a === STDIN_ARG ? '-' : pathArg(String(a));
+      // The merge state and summary are read from each file's end before its records: a stream cannot be read so.
+      if (readsAsStream(file)) throw new UsageError(`${file === '-' ? '' : `${shown(file)}: `}merge reads each analysis as a file, its end first: save it to a file and name that, not standard input (-) or a pipe`);
+      return file;
+    });
     const encoder = new NdjsonEncoder((bytes) => io.out.write(bytes));
     try {
-      const summary = await mergeAnalyses(analyses.map(String), {
+      const summary = await mergeAnalyses(files, {
         write: (bytes) => io.out.write(bytes),
         room: () => io.out.room(),
         finding: (record) => encoder.record(record),

@@ -9,6 +9,7 @@
  * merges run in this process (shards in this thread), the command line once.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -173,4 +174,18 @@ test('merge through the command line: contract-valid output, the ids of one run,
   const missing = runCli(['merge', path.join(dir, 'nothing.ndjson')]);
   t.is(missing.status, 2);
   t.regex(missing.stderr, /nothing\.ndjson: no such file/);
+});
+
+test('merge of standard input or a pipe is exit 2 with one line saying to give a file, not an internal name or "cut short"', async (t) => {
+  const analysis = path.join(dir, 'leak.ndjson');
+  writeFileSync(analysis, runCli(['analyze', '--format', 'ndjson', path.join(CAPTURES, 'close-wait-leak.pcap')]).stdout);
+  const stdin = runCli(['merge', '-'], { input: readFileSync(analysis) });
+  t.is(stdin.status, 2);
+  t.is(stdin.stdout, '');
+  t.is(stdin.stderr, 'tcp-lifecycle: merge reads each analysis as a file, its end first: save it to a file and name that, not standard input (-) or a pipe\n');
+  const fifo = path.join(dir, 'analysis.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const piped = runCli(['merge', fifo]);
+  t.is(piped.status, 2);
+  t.regex(piped.stderr, /^tcp-lifecycle: .*analysis\.fifo: merge reads each analysis as a file, its end first: save it to a file and name that, not standard input \(-\) or a pipe\n$/);
 });
