@@ -18,7 +18,7 @@ export const checkCommand = defineCommand({
     max: { type: 'string', array: true, nargs: 1, describe: 'CODE=N: at most N of an anomaly or finding code (repeatable)' },
     'forbid-state': { type: 'string', array: true, nargs: 1, describe: 'fail when an endpoint ends the capture in this state (netstat or ss names; repeatable)' },
     'fail-on': { choices: ['warning', 'critical'] as const, describe: 'fail on any finding of this severity or worse' },
-    format: { choices: ['text', 'ndjson', 'junit'] as const, default: 'text' as const },
+    format: { choices: ['text', 'ndjson', 'junit'] as const, default: 'text' as const, describe: 'output format: text, NDJSON (the analysis, a violation per broken rule, the verdict, the summary) or JUnit XML (a test case per rule)' },
   } as const,
   run: async (args, io) => {
     const { captures, policy: policyFile, baseline: baselineFile, max, forbidState, failOn, format } = args;

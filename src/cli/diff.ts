@@ -8,10 +8,13 @@ import { EXIT, finish } from './io.js';
 export const diffCommand = defineCommand({
   command: 'diff <old> <new>',
   describe: 'two analyses side by side (captures or NDJSON of an earlier analyze); exit 1 when they differ',
-  positionals: (y) => y.positional('old', { type: 'string', demandOption: true }).positional('new', { type: 'string', demandOption: true }),
+  positionals: (y) =>
+    y
+      .positional('old', { type: 'string', demandOption: true, describe: 'the earlier analysis: a capture, or NDJSON of analyze (- for standard input)' })
+      .positional('new', { type: 'string', demandOption: true, describe: 'the later analysis, likewise' }),
   options: {
     ...COMMON_OPTIONS,
-    format: { choices: ['text', 'ndjson'] as const, default: 'text' as const },
+    format: { choices: ['text', 'ndjson'] as const, default: 'text' as const, describe: 'output format (NDJSON: a difference record per row, then the totals)' },
   } as const,
   run: async (args, io) => {
     const { old, new: newer, format } = args;

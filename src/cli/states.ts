@@ -17,7 +17,7 @@ export const statesCommand = defineCommand({
       coerce: (at: unknown) => (parseAt(String(single('at', at))), String(at)),
       describe: 'time: epoch seconds, an ISO date (UTC unless it names a zone), or +seconds from the capture start (default: end of capture)',
     },
-    format: { choices: ['text', 'ndjson'] as const, default: 'text' as const },
+    format: { choices: ['text', 'ndjson'] as const, default: 'text' as const, describe: 'output format (NDJSON: the analysis, a states record per host, the summary)' },
   } as const,
   run: async (args, io) => {
     const { captures, at, format } = args;

@@ -16,14 +16,14 @@ import { AnalysisFile } from '../merge/analysis-file.js';
 import type { OutputRecord, SummaryRecord } from '../records.js';
 import { TableWriter } from '../report/table.js';
 import { defineCommand } from './command.js';
-import { capturesPositional, COMMON_OPTIONS, inputsOf, pathOption } from './common.js';
+import { COMMON_OPTIONS, inputsOf, pathOption } from './common.js';
 import { loadDistributed, redisUrl } from './distributed.js';
 import { finish, say, shown, UsageError } from './io.js';
 
 export const submitCommand = defineCommand({
   command: 'submit <captures..>',
   describe: 'analyze capture files across machines on BullMQ over Redis (start `worker` on each): a job per file, then a merge; the merged analysis is written here',
-  positionals: capturesPositional,
+  positionals: (y) => y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files (pcap, pcapng), by paths every worker reads alike (not standard input or a pipe)' }),
   options: {
     ...COMMON_OPTIONS,
     redis: { type: 'string', demandOption: true, describe: 'Redis URL (redis://host:6379, rediss:// for TLS)' },

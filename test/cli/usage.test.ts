@@ -153,3 +153,25 @@ test('the progress line is erased before output that shares the terminal', async
   t.true(progress >= 0 && table > progress, text.slice(0, 300));
   t.true(text.slice(progress, table).includes('\r\x1b[K'), JSON.stringify(text.slice(0, table + 10)));
 });
+
+test('--help of every command exits 0 and describes every option it lists; submit does not offer standard input, which it refuses', async (t) => {
+  const top = await cli(['--help']);
+  t.is(top.status, 0);
+  const commands = [...top.stdout.matchAll(/^ {2}tcp-lifecycle (\w+)/gm)].map((m) => m[1]!);
+  t.deepEqual(commands.sort(), ['analyze', 'check', 'diff', 'extract', 'merge', 'report', 'states', 'submit', 'worker']);
+  for (const command of commands) {
+    const r = await cli([command, '--help'], { env: { COLUMNS: '200' } });
+    t.is(r.status, 0, `${command}: ${r.stderr}`);
+    t.is(r.stderr, '');
+    // An option or positional line: its name, then words before any [type] or [choices] note.
+    for (const line of r.stdout.split('\n').filter((l) => /^\s+(-\w, )?--?[\w-]+|^\s{2}\w+\s{2,}/.test(l))) {
+      t.regex(line, /^\s+(?:-\w, )?(?:--)?[\w-]+\s+[a-z`(]/i, `${command}: described: ${line}`);
+      t.notRegex(line, /^\s+(?:-\w, )?(?:--)?[\w-]+\s+\[/, `${command}: no description: ${line}`);
+    }
+  }
+  const submit = await cli(['submit', '--help']);
+  t.notRegex(submit.stdout, /or - for standard input/);
+  const refused = await cli(['submit', '--redis', 'redis://127.0.0.1:1', '-'], { input: readFileSync(CLEAN) });
+  t.is(refused.status, 2);
+  t.regex(refused.stderr, /give capture files, not standard input or a pipe/);
+});
