@@ -129,3 +129,20 @@ test('extract refuses what it cannot do, with one line, exit 2, and OUT left as 
   t.false(readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temporary file left');
   t.false(existsSync(path.join(dir, 'no')));
 });
+
+test('extract --finding from a pipe or FIFO named as a file is refused as standard input is, not read twice into "empty file"', (t) => {
+  const capture = path.join(CAPTURES, 'close-wait-leak.pcap');
+  const out = path.join(dir, 'piped.pcap');
+  // bash's process substitution, as a user types it: the capture reaches extract as /dev/fd/N, a pipe.
+  let status = 0;
+  let stderr = '';
+  try {
+    execFileSync('bash', ['-c', `node ${JSON.stringify(path.join(ROOT, 'dist/cli.js'))} extract --finding close_wait_leak -o ${JSON.stringify(out)} <(cat ${JSON.stringify(capture)})`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    status = (error as { status: number }).status;
+    stderr = String((error as { stderr: Buffer }).stderr);
+  }
+  t.is(status, 2, stderr);
+  t.regex(stderr, /^tcp-lifecycle: \/dev\/fd\/\d+: --finding reads the captures twice \(the first time to find the finding's connections\): name files, not standard input or a pipe\n$/);
+  t.false(existsSync(out));
+});
