@@ -39,10 +39,10 @@ export function checkPolicy(given: { policyFile?: string | undefined; max: strin
   return policy;
 }
 
-/** An earlier analysis, counted. */
+/** An earlier analysis, counted; `-` reads standard input. */
 export async function readBaseline(file: string): Promise<Tally> {
   const tally = new Tally();
-  await readAnalysis(file, createReadStream(file), (r) => tally.add(r));
+  await readAnalysis(file === '-' ? '<stdin>' : file, file === '-' ? process.stdin : createReadStream(file), (r) => tally.add(r));
   return tally;
 }
 

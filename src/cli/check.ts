@@ -4,7 +4,7 @@ import { checkPolicy, readBaseline, runCheck } from '../check/check.js';
 import { DEFAULT_RULES } from '../check/policy.js';
 import { defineCommand } from './command.js';
 import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, pathOption } from './common.js';
-import { EXIT, finish, say } from './io.js';
+import { EXIT, finish, say, UsageError } from './io.js';
 import { summaryOf } from './summary-tap.js';
 
 export const checkCommand = defineCommand({
@@ -26,7 +26,8 @@ export const checkCommand = defineCommand({
     // Every rule and the baseline are checked before the capture is read.
     const policy = checkPolicy({ policyFile: pathOption('policy', policyFile), max: max ?? [], forbidStates: forbidState ?? [], failOn, baseline: baselineFile !== undefined });
     if (policy.defaults) say(`no policy, rule flag or baseline given: default rules apply: ${DEFAULT_RULES}`);
-    const baseline = baselineFile === undefined ? undefined : await readBaseline(pathOption('baseline', baselineFile)!);
+    if (baselineFile === '-' && inputs.includes('-')) throw new UsageError('standard input (-) can be read only once: give the baseline or the capture as a file');
+    const baseline = baselineFile === undefined ? undefined : await readBaseline(baselineFile === '-' ? '-' : pathOption('baseline', baselineFile)!);
     // The verdict is the point: a reader that goes away (`| head -1`) must not turn a failure into exit 0.
     io.out.keepGoingWhenClosed();
     const tap = summaryOf(analyzeInBatches(inputs, analysisOptions(args, io)));

@@ -8,7 +8,7 @@
  * runs the command.
  */
 import type { ArgumentsCamelCase, Argv, InferredOptionTypes, Options } from 'yargs';
-import { single } from './common.js';
+import { single, STDIN_ARG } from './common.js';
 import type { Io } from './io.js';
 
 export type OptionSet = Record<string, Options>;
@@ -41,9 +41,14 @@ export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): 
   const declared = [...Object.keys(spec.options), ...[...spec.command.matchAll(/<([\w-]+)(?:\.\.)?>/g)].map((m) => m[1]!)];
   const known = new Set(['help', 'version', ...declared, ...declared.map(camelCase)]);
   for (const option of Object.values(spec.options)) for (const alias of [option.alias ?? []].flat()) known.add(alias);
-  // An option that takes one value, given twice, is a mistake rather than a list (options with a parser of their own check it there).
+  // An option's value `-` reaches its parser as typed (parsing carries a bare `-` under another name); an option that takes one
+  // value, given twice, is a mistake rather than a list (options with a parser of their own check it there).
   const options = Object.fromEntries(
-    Object.entries(spec.options).map(([key, option]) => [key, option.array || option.type === 'boolean' || option.coerce ? option : { ...option, coerce: (value: unknown) => single(key, value) }]),
+    Object.entries(spec.options).map(([key, option]) => {
+      if (option.type === 'boolean') return [key, option];
+      const parse = option.coerce ?? (option.array ? (value: unknown) => value : (value: unknown) => single(key, value));
+      return [key, { ...option, coerce: (value: unknown) => parse(asTyped(value)) }];
+    }),
   ) as O;
   return {
     name,
@@ -70,5 +75,8 @@ export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): 
       ),
   };
 }
+
+/** `-` as the user typed it, in an option's value or values. */
+const asTyped = (value: unknown): unknown => (Array.isArray(value) ? value.map(asTyped) : value === STDIN_ARG ? '-' : value);
 
 const camelCase = (key: string): string => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -84,8 +84,9 @@ export function pathArg(path: string, where = ''): string {
   return path;
 }
 
-/** A path option's value, checked as a path. */
+/** A path option's value, checked as a path; `-` is refused here (an option that takes it handles it before). */
 export function pathOption(name: string, value: string | undefined): string | undefined {
+  if (value === '-') throw new UsageError(`--${name} -: name a file; standard input is not read here`);
   return value === undefined ? undefined : pathArg(value, `--${name} `);
 }
 

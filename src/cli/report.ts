@@ -18,7 +18,8 @@ export const reportCommand = defineCommand({
     const { captures, format, connection, output } = args;
     const connectionIdsAsked = connectionIds(connection);
     const inputs = inputsOf(captures);
-    const file = pathOption('output', output);
+    // `-o -` is standard output, as without -o.
+    const file = output === '-' ? undefined : pathOption('output', output);
     const pieces: string[] = [];
     const { summary, notFound } = await runReport(inputs, analysisOptions(args, io), {
       format,

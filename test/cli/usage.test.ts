@@ -37,6 +37,12 @@ const USAGE_ERRORS: [string[], RegExp][] = [
   [['analyze', '--stuck-aftr', '5', CLEAN], /^analyze: unknown option --stuck-aftr; did you mean --stuck-after\?$/],
   [['report', '--fromat', 'md', CLEAN], /^report: unknown option --fromat; did you mean --format\?$/],
   [['analyze', '--job', '2', CLEAN], /^analyze: unknown option --job; did you mean --jobs\?$/],
+  [['check', '--policy', '-', CLEAN], /^--policy -: name a file; standard input is not read here$/],
+  [['check', '--baseline', '-', '-'], /^standard input \(-\) can be read only once: give the baseline or the capture as a file$/],
+  [['extract', '--connection', 'C13', '-o', '-', CLEAN], /^--output -: name a file; standard input is not read here$/],
+  [['submit', '--redis', 'redis://127.0.0.1:1', '--work-dir', '-', CLEAN], /^--work-dir -: name a file; standard input is not read here$/],
+  [['states', '--at', '-', CLEAN], /^--at -: not epoch seconds/],
+  [['analyze', '--format', '-', CLEAN], /^--format -: not one of text, ndjson$/],
   [['analyze', '--bogus', CLEAN], /^analyze: unknown option --bogus$/],
   [['report', '-x', CLEAN], /^report: unknown option -x$/],
   [['analyse', CLEAN], /^unknown command analyse; did you mean analyze\?$/],
@@ -174,4 +180,18 @@ test('--help of every command exits 0 and describes every option it lists; submi
   const refused = await cli(['submit', '--redis', 'redis://127.0.0.1:1', '-'], { input: readFileSync(CLEAN) });
   t.is(refused.status, 2);
   t.regex(refused.stderr, /give capture files, not standard input or a pipe/);
+});
+
+test('- as an option\'s value: report -o - writes to standard output, check --baseline - reads the baseline from standard input', async (t) => {
+  const report = await cli(['report', '-o', '-', CLEAN]);
+  t.is(report.status, 0, report.stderr);
+  t.regex(report.stdout, /^TCP lifecycle report\n/);
+  const baseline = (await cli(['analyze', '--format', 'ndjson', CLEAN])).stdout;
+  const [same, leak] = await Promise.all([
+    cli(['check', '--baseline', '-', CLEAN], { input: baseline }),
+    cli(['check', '--baseline', '-', cap('close-wait-leak.pcap')], { input: baseline }),
+  ]);
+  t.is(same.status, 0, same.stdout + same.stderr);
+  t.is(leak.status, 1, leak.stdout + leak.stderr);
+  t.regex(leak.stdout, /FAIL baseline\.close_wait_stuck: new: 5 close_wait_stuck on 10\.77\.0\.2:8080, none in the baseline/);
 });
