@@ -174,3 +174,26 @@ test.serial('a worker whose Redis goes away says so once, and SIGTERM still stop
   t.is(worker.err().match(/ECONNREFUSED/g)?.length, 1, `said once:\n${worker.err()}`);
   t.notRegex(worker.err(), /^\s+at /m, 'no stack trace');
 });
+
+test.serial('Ctrl-C on submit leaves the run\'s jobs in the queue, writes nothing and exits 130', async (t) => {
+  if (!hasRedis) return t.pass('redis-server is not installed (.ci/run installs it)');
+  const port = await freePort();
+  const own = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  own.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  try {
+    await seen(() => log, 'Ready to accept connections');
+    const capture = path.join(dir, 'interrupted.pcap');
+    copyFileSync(path.join(CAPTURES, 'client-close.pcap'), capture);
+    const run = startCli(['submit', '--redis', `redis://127.0.0.1:${port}`, '--progress', capture]);
+    await seen(run.err, '0 of 1 file(s) analyzed'); // queued; no worker takes it
+    run.child.kill('SIGINT');
+    t.is(await run.exit, 130, run.err());
+    t.is(run.out(), '');
+    t.regex(run.err(), /the run's jobs stay in the queue; its files are in .*\.tcp-lifecycle-run-/);
+    const keys = spawnSync('redis-cli', ['-p', String(port), 'keys', 'bull:tcp-lifecycle:*'], { encoding: 'utf8' }).stdout;
+    t.regex(keys, /bull:tcp-lifecycle:wait|bull:tcp-lifecycle:waiting-children/, keys);
+  } finally {
+    own.kill('SIGKILL');
+  }
+});
