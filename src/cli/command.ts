@@ -39,7 +39,7 @@ export interface Command {
 export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): Command {
   const name = spec.command.split(' ')[0]!;
   const declared = [...Object.keys(spec.options), ...[...spec.command.matchAll(/<([\w-]+)(?:\.\.)?>/g)].map((m) => m[1]!)];
-  const known = new Set(['help', 'version', ...declared, ...declared.map(camelCase)]);
+  const known = new Set(['help', 'h', 'version', ...declared, ...declared.map(camelCase)]);
   for (const option of Object.values(spec.options)) for (const alias of [option.alias ?? []].flat()) known.add(alias);
   // An option's value `-` reaches its parser as typed (parsing carries a bare `-` under another name); an option that takes one
   // value, given twice, is a mistake rather than a list (options with a parser of their own check it there).

@@ -45,6 +45,7 @@ export async function main(args: string[]): Promise<number> {
       .demandCommand(1, `name a command: ${COMMANDS.map((c) => c.name).join(', ')}`)
       .strict()
       .help()
+      .alias('help', 'h')
       .version(VERSION)
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, error) => {

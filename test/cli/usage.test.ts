@@ -175,6 +175,11 @@ test('--help of every command exits 0 and describes every option it lists; submi
       t.notRegex(line, /^\s+(?:-\w, )?(?:--)?[\w-]+\s+\[/, `${command}: no description: ${line}`);
     }
   }
+  for (const args of [['-h'], ['analyze', '-h']]) {
+    const short = await cli(args);
+    t.is(short.status, 0, `${args.join(' ')}: ${short.stderr}`);
+    t.regex(short.stdout, /^tcp-lifecycle /, '-h is --help');
+  }
   const submit = await cli(['submit', '--help']);
   t.notRegex(submit.stdout, /or - for standard input/);
   const refused = await cli(['submit', '--redis', 'redis://127.0.0.1:1', '-'], { input: readFileSync(CLEAN) });
