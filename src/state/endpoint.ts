@@ -19,6 +19,7 @@ const SENT_FIN = 256;
 const SENT_RST = 512;
 const SENT_DATA = 1024;
 const CLOSED_BY_RST = 2048;
+const SYN_REPEATED = 4096;
 
 export class Endpoint {
   state: TcpState = 'CLOSED';
@@ -240,6 +241,17 @@ export class Endpoint {
   }
   set closedByRst(yes: boolean) {
     this.put(CLOSED_BY_RST, yes);
+  }
+
+  /**
+   * We sent our SYN again and no SYN-ACK has come since: a listener in SYN_RECV answers that repeated SYN with its
+   * SYN-ACK at once, whether or not it took our handshake ACK, so the next SYN-ACK proves no dropped ACK.
+   */
+  get synRepeated(): boolean {
+    return this.holds(SYN_REPEATED);
+  }
+  set synRepeated(yes: boolean) {
+    this.put(SYN_REPEATED, yes);
   }
 
   private holds(fact: number): boolean {

@@ -321,6 +321,9 @@ export class ConnectionMachine {
     if (s.flags & ACK) {
       snd.sentSynAck = true;
       this.sawSynAck = true;
+      // The answer to the peer's repeated SYN (a listener answers each one at once), not its own timer's.
+      const answersRepeatedSyn = rcv.synRepeated;
+      rcv.synRepeated = false;
       switch (snd.state) {
         case 'CLOSED': // a listener answers a SYN; unless the handshake's ACK comes, it sends the SYN-ACK again
         case 'UNKNOWN':
@@ -331,13 +334,13 @@ export class ConnectionMachine {
           this.move(from, 'SYN_RECV', 'received SYN', s.ts, s.frame);
           break;
         case 'ESTABLISHED': // an established socket never sends a SYN-ACK: the handshake's ACK was lost, or not taken (accept queue full)
-          if (out.retransmission) {
+          if (out.retransmission && !answersRepeatedSyn) {
             this.move(from, 'SYN_RECV', 'retransmitted SYN-ACK: handshake ACK lost or dropped', s.ts, s.frame, true);
             if (snd.handshakeAckDrops++ === 0) snd.handshakeAckDropEntry = this.log.length - 1;
           }
           break;
         case 'SYN_RECV': // sent again after the ACK it already dropped, which the peer repeats: dropped once more
-          if (out.retransmission && snd.handshakeAckDrops > 0) snd.handshakeAckDrops++;
+          if (out.retransmission && snd.handshakeAckDrops > 0 && !answersRepeatedSyn) snd.handshakeAckDrops++;
           break;
         case 'FIN_WAIT1':
         case 'FIN_WAIT2':
@@ -361,6 +364,7 @@ export class ConnectionMachine {
     } else {
       snd.sentSyn = true;
       this.sawSyn = true;
+      if (out.retransmission) snd.synRepeated = true;
       if (snd.state === 'CLOSED' || snd.state === 'UNKNOWN') this.move(from, 'SYN_SENT', 'sent SYN', s.ts, s.frame);
       // The SYN sent again after a SYN-ACK moved us: that SYN-ACK never arrived.
       else if (out.retransmission && snd.state === 'ESTABLISHED' && snd.unconfirmedEstablished >= 0 && s.ts - this.log.ts(snd.unconfirmedEstablished) > this.reactionTime(from)) {

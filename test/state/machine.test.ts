@@ -265,6 +265,32 @@ test('a SYN-ACK sent again after the handshake ACK puts the listener back in SYN
   t.is(accepted.anomalies.find((x) => x.code === 'half_open')!.duration, 3, 'SYN_RECV from the first drop until then');
 });
 
+test('a SYN-ACK answering the client\'s repeated SYN proves no dropped handshake ACK', (t) => {
+  // The first SYN-ACK was lost past the capture: the server's timer sends it again as the client's timer sends its SYN
+  // again; they cross. The client acknowledges the SYN-ACK, and the server answers the repeated SYN with one more
+  // SYN-ACK, sent before that ACK reached it (a router's port near the server saw it so).
+  const crossed = [
+    { from: 'c', flags: SYN, seq: CISN, t: 0 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 0.00002 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 1.02577 },
+    { from: 'c', flags: SYN, seq: CISN, t: 1.0258 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 1.025842 },
+    { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 1.025843 },
+    { from: 'c', flags: ACK, seq: CISN + 1, ack: SISN + 1, t: 1.025878 },
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 9, t: 1.025956 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 10, t: 1.025966 },
+  ] satisfies Seg[];
+  const r = run(crossed, { stuckAfter: 2 }).records[0]!;
+  t.is(r.client_state, 'ESTABLISHED');
+  t.is(r.server_state, 'ESTABLISHED');
+  t.falsy(r.anomalies.find((a) => a.code === 'half_open'), 'the server took the ACK: it acknowledges the data after it');
+  t.falsy(r.transitions.find((x) => x.cause === 'retransmitted SYN-ACK: handshake ACK lost or dropped'));
+  // Its own timer's SYN-ACK after that ACK still shows a drop.
+  const dropped = run([...crossed.slice(0, 7), { from: 's', flags: SYN | ACK, seq: SISN, ack: CISN + 1, t: 3 }], { stuckAfter: 2 }).records[0]!;
+  t.is(dropped.server_state, 'SYN_RECV');
+  t.true(dropped.anomalies.find((a) => a.code === 'half_open')!.ack_dropped);
+});
+
 test('an unanswered SYN is flagged once it waited --stuck-after or was retransmitted, not when the capture just ends', (t) => {
   const justEnded = run([{ from: 'c', flags: SYN, seq: CISN, t: 0 }, { from: 'c', flags: ACK, seq: 1, t: 0.5, port: 40001 }]).records;
   t.falsy(justEnded.find((r) => r.client.endsWith(':40000'))!.anomalies.find((a) => a.code === 'syn_unanswered'));
