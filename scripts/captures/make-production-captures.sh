@@ -110,11 +110,9 @@ run_clients() { # role client.py-arguments: runs a client to its end (20 s at mo
   until_true "the client on ${*:2} to finish" exited "${PIDS[-1]}"
 }
 
-# Loss on both sides of the capture point: the router forwards with 8 % loss each way and is
-# captured on its client-side port (client frames before that loss, server frames after it);
-# the client's link loses 4 % each way and the server's 4 % inbound.
-router_lossy() {
-  family "$1" router-lossy
+# Client and server on two subnets joined by a forwarding router: C and S their addresses.
+routed() { # family base-name
+  family "$1" "$2"
   host client router server
   cable client c0 router r0
   cable router r1 server s0
@@ -127,12 +125,19 @@ router_lossy() {
   in_ns server ip route add default via 10.78.2.254
   in_ns server ip -6 route add default via fd78:2::fe
   tune router net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  if [ "$1" = 4 ]; then C=10.78.1.1 S=10.78.2.1; else C=fd78:1::1 S=fd78:2::1; fi
+}
+
+# Loss on both sides of the capture point: the router forwards with 8 % loss each way and is
+# captured on its client-side port (client frames before that loss, server frames after it);
+# the client's link loses 4 % each way and the server's 4 % inbound.
+router_lossy() {
+  routed "$1" router-lossy
   local drop="-p tcp -m statistic --mode random --probability"
   in_ns router $IPT -A FORWARD $drop 0.08 -j DROP
   in_ns client $IPT -A OUTPUT $drop 0.04 -j DROP
   in_ns client $IPT -A INPUT $drop 0.04 -j DROP
   in_ns server $IPT -A INPUT $drop 0.04 -j DROP
-  if [ "$1" = 4 ]; then S=10.78.2.1; else S=fd78:2::1; fi
   start_capture router r0
   serve server $S 8080 close 3
   run_clients client $S 8080 3 0.2 bulk:10000
@@ -414,6 +419,31 @@ fast_open() {
   stop_capture
 }
 
+# Both ends close at once, and the client's first FIN is lost before the capture point (the
+# router's FORWARD drops it once, statistic nth): the server's FIN finds the client in
+# FIN_WAIT1, whose ACK of it counts the FIN the capture never saw; the client sends its FIN
+# again, and both end in TIME_WAIT (the client through CLOSING). Captured on the server's veth.
+# (A FIN dropped in the client's own OUTPUT would not do: its kernel takes it as never sent.)
+crossing_fin_lost() {
+  routed "$1" crossing-fin-lost
+  in_ns router $IPT -A FORWARD -p tcp --dport 8080 --tcp-flags FIN FIN \
+    -m statistic --mode nth --every 1000 --packet 0 -j DROP
+  start_capture server s0
+  serve server $S 8080 simclose 1
+  local server=${PIDS[-1]}
+  bg client python3 "$here/client.py" $S 8080 1 0 simclose
+  local client=${PIDS[-1]}
+  until_true "the echo" sockets client 1 state established '( dport = :8080 )'
+  sleep 0.3
+  kill -USR1 "$client"
+  until_true "FIN_WAIT1" sockets client 1 state fin-wait-1
+  kill -USR1 "$server"
+  until_true "both TIME_WAIT" sockets server 1 state time-wait
+  until_true "both TIME_WAIT" sockets client 1 state time-wait
+  sleep 0.3
+  stop_capture
+}
+
 # name: function and families. accept-queue-overflow in IPv4 is make-captures.sh's.
 SCENARIOS="router-lossy:router_lossy:4,6 relay-vlan:relay_vlan:4,6 bridge-clients:bridge_clients:4,6
 final-ack-lost-once:final_ack_lost_once:4,6 handshake-ack-lost-once:handshake_ack_lost_once:4,6 synack-lost:synack_lost:4,6
@@ -421,7 +451,8 @@ three-transfers:three_transfers:4,6 missing-fin:missing_fin:4,6 missing-synack:m
 missing-data:missing_data:4,6 fin-wait1-orphan:fin_wait1_orphan:4,6 data-user-timeout:data_user_timeout:4,6
 data-retries2:data_retries2:4,6 keepalive-exhausted:keepalive_exhausted:4,6 fin-wait2-reaped:fin_wait2_reaped:4,6
 time-wait-rst:time_wait_rst:4,6 syn-cookies:syn_cookies:4,6 accept-queue-overflow:accept_queue_overflow:6
-accept-queue-overflow-abort:accept_queue_overflow_abort:4,6 fast-open:fast_open:4,6"
+accept-queue-overflow-abort:accept_queue_overflow_abort:4,6 fast-open:fast_open:4,6
+crossing-fin-lost:crossing_fin_lost:4,6"
 
 echo "Linux $(uname -r)"
 made=0

@@ -273,6 +273,10 @@ export class ConnectionMachine {
     // SYN has a full socket: the handshake reached it where the capture did not see it.
     else if ((snd.state === 'UNKNOWN' || isOpening(snd.state)) && s.flags & ACK) this.seenOpen(from, to, s);
 
+    // A bare ACK one sequence number past all the side was seen sending: it sent a FIN the capture did not see (lost before
+    // the capture point, or missed by it), and sent it before this ACK. A FIN that comes later at that number is sent again.
+    if (!(s.flags & (SYN | FIN)) && s.len === 0 && snd.hasSndNxt && !snd.sentFin && seqDiff(s.seq, snd.sndNxt) === 1
+        && (snd.state === 'ESTABLISHED' || snd.state === 'CLOSE_WAIT')) this.finPassed(from, s);
     this.trackSequence(from, snd, s, out);
     if (s.flags & ACK) this.onAck(from, to, s);
     if (s.flags & FIN) this.onFin(from, s, out);
@@ -585,6 +589,26 @@ export class ConnectionMachine {
     e.sndNxt = s.ack;
     e.lastNewDataTs = s.ts;
     if (e.state === 'UNKNOWN' || isOpening(e.state)) this.move(side, 'ESTABLISHED', 'sent data: uncaptured, acknowledged by the peer', s.ts, s.frame, true);
+  }
+
+  /**
+   * `side` sends past a FIN the capture never saw: it sent that FIN. If this ACK is the first to acknowledge the peer's FIN,
+   * sent once, our FIN went first (the peer's found us in FIN_WAIT1, and the ACK answers it); if the peer sent its FIN
+   * again, the ACK answers a repeat, and we take the usual order: its FIN reached us, then we closed (LAST_ACK).
+   */
+  private finPassed(side: Side, s: Segment): void {
+    const e = this.endpoint(side);
+    const peer = this.endpoint(other(side));
+    e.finInferred = true;
+    e.lastFinTs = s.ts;
+    const finSeq = e.sndNxt;
+    e.sndNxt = seqAdd(finSeq, 1);
+    const acksPeerFin = peer.sentFin && !e.peerFinAcked && (s.flags & ACK) !== 0 && seqGe(s.ack, seqAdd(peer.finSeq, 1));
+    if (acksPeerFin && peer.finRetransmits > 0) {
+      e.peerFinAcked = true;
+      this.receiveFin(side, s.ts, s.frame, 'received FIN: acknowledged, ACK uncaptured', true);
+    }
+    this.sendFin(side, finSeq, e.peerFinAcked ? seqAdd(peer.finSeq, 1) : -1, s.ts, s.frame, 'sent FIN: uncaptured, a later segment past it', true);
   }
 
   /** The FIN we inferred was a data byte: `side` sent data past it. Both sides go back to where they would be without it. */

@@ -46,6 +46,7 @@ export const CAUSES = [
   'sent no SYN-ACK again: kept no request (SYN cookie)',
   'received FIN: seen near it, its ACK lost',
   'sent data after an inferred FIN: it was data',
+  'sent FIN: uncaptured, a later segment past it',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 

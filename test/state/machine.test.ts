@@ -35,6 +35,62 @@ test('a handshake then a client close leaves the client in TIME_WAIT and the ser
   t.is(c!.conn_state, 'SF');
 });
 
+test('a bare ACK one past all its sender sent: a FIN lost before the capture; answering the peer\'s first FIN, it crossed it', (t) => {
+  // Near the server: the client's FIN is lost on the way; the server's FIN finds the client in FIN_WAIT1, whose ACK of it
+  // already counts the FIN; the client sends its FIN again and both end in TIME_WAIT.
+  const crossed = [
+    ...handshake(),
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 22, t: 0.1 },
+    { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 23, len: 3, t: 0.101 },
+    { from: 'c', flags: ACK, seq: CISN + 23, ack: SISN + 4, t: 0.12 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 4, ack: CISN + 23, t: 0.5 },
+    { from: 'c', flags: ACK, seq: CISN + 24, ack: SISN + 5, t: 0.52 },
+  ] satisfies Seg[];
+  const open = run(crossed).records[0]!;
+  t.is(open.client_state, 'CLOSING');
+  t.is(open.server_state, 'FIN_WAIT2');
+  const fin = open.transitions.find((x) => x.side === 'client' && x.to === 'FIN_WAIT1')!;
+  t.is(fin.cause, 'sent FIN: uncaptured, a later segment past it');
+  t.true(fin.inferred);
+  t.is(open.missed_segments, 0, 'lost on the way, not by the capture: nothing acknowledged it');
+  const r = run([
+    ...crossed,
+    { from: 'c', flags: FIN | ACK, seq: CISN + 23, ack: SISN + 5, t: 0.8 },
+    { from: 's', flags: ACK, seq: SISN + 5, ack: CISN + 24, t: 0.8001 },
+  ]).records[0]!;
+  t.is(r.client_state, 'TIME_WAIT');
+  t.is(r.server_state, 'TIME_WAIT');
+  t.is(r.active_closer, 'both');
+  t.truthy(r.anomalies.find((a) => a.code === 'retransmissions' && a.side === 'client'), 'the FIN seen is the second');
+});
+
+test('a bare ACK past an unseen FIN that answers the peer\'s repeated FIN: the usual order, the peer\'s FIN first, then LAST_ACK', (t) => {
+  const r = run([
+    ...handshake(),
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 11, t: 0.1 },
+    { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 12, len: 4, t: 0.101 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 5, ack: CISN + 12, t: 0.3 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 5, ack: CISN + 12, t: 0.8 },
+    { from: 'c', flags: ACK, seq: CISN + 13, ack: SISN + 6, t: 0.81 },
+    { from: 'c', flags: FIN | ACK, seq: CISN + 12, ack: SISN + 6, t: 1.4 },
+    { from: 's', flags: ACK, seq: SISN + 6, ack: CISN + 13, t: 1.4001 },
+  ]).records[0]!;
+  t.is(r.client_state, 'CLOSED');
+  t.is(r.server_state, 'TIME_WAIT');
+  t.deepEqual(r.transitions.filter((x) => x.side === 'client').map((x) => x.to), ['SYN_SENT', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+});
+
+test('a bare ACK past an unseen FIN, then data past it: the unseen segment was a byte of data', (t) => {
+  const r = run([
+    ...handshake(),
+    { from: 'c', flags: ACK, seq: CISN + 2, ack: SISN + 1, t: 0.1 },
+    { from: 'c', flags: ACK | PSH, seq: CISN + 2, ack: SISN + 1, len: 10, t: 0.2 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 12, t: 0.21 },
+  ]).records[0]!;
+  t.is(r.client_state, 'ESTABLISHED');
+  t.is(r.server_state, 'ESTABLISHED');
+});
+
 test('FIN_WAIT1 receiving a FIN that acks ours goes to TIME_WAIT', (t) => {
   const { records } = run([
     ...handshake(),
