@@ -20,6 +20,7 @@ usage: client.py ADDR PORT COUNT PAUSE MODE
   MODE late:MS - connect, set TCP_USER_TIMEOUT MS (0: none), after 1 s send 1000 bytes, hold the socket
   MODE keepalive:COUNT - keepalive with TCP_KEEPCNT COUNT (probes every second), hold idle
   MODE tfo     - TCP Fast Open: the request goes with the SYN (sendto MSG_FASTOPEN), read the echo, close first
+  MODE closelate:SECONDS - send a request, read nothing, close() after SECONDS
 """
 import signal, socket, struct, sys, time
 
@@ -78,6 +79,12 @@ for i in range(count):
     if mode.startswith('closeafter:'):
         s.sendall(b'GET /item/%d\n' % i)
         s.recv(4096)
+        time.sleep(float(mode.split(':')[1]))
+        s.close()
+        time.sleep(pause)
+        continue
+    if mode.startswith('closelate:'):
+        s.sendall(b'GET /item/%d\n' % i)
         time.sleep(float(mode.split(':')[1]))
         s.close()
         time.sleep(pause)

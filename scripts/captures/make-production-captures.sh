@@ -444,6 +444,25 @@ crossing_fin_lost() {
   stop_capture
 }
 
+# The server's answer never reaches the client (its INPUT drops segments with PSH from :8080);
+# the server aborts: its RST, at the sequence number after that answer, is not exact for the
+# client, which answers it with a challenge ACK and stays open. The closed server's RST to that
+# ACK is dropped once (statistic nth) by the client's INPUT. A second later the client closes;
+# the server answers the FIN with an RST at the FIN's acknowledgement number, below all the
+# server sent but exact for the client, which is gone. Captured on the server's veth.
+rst_after_lost_data() {
+  pair "$1" rst-after-lost-data
+  in_ns client $IPT -A INPUT -p tcp --sport 8080 --tcp-flags PSH PSH -j DROP
+  in_ns client $IPT -A INPUT -p tcp --sport 8080 --tcp-flags RST,ACK RST \
+    -m statistic --mode nth --every 1000 --packet 0 -j DROP
+  start_capture server s0
+  serve server $S 8080 abort 1
+  run_clients client $S 8080 1 0 closelate:1.5
+  until_true "the client to close" sockets client 0 '( dport = :8080 )'
+  sleep 0.3
+  stop_capture
+}
+
 # name: function and families. accept-queue-overflow in IPv4 is make-captures.sh's.
 SCENARIOS="router-lossy:router_lossy:4,6 relay-vlan:relay_vlan:4,6 bridge-clients:bridge_clients:4,6
 final-ack-lost-once:final_ack_lost_once:4,6 handshake-ack-lost-once:handshake_ack_lost_once:4,6 synack-lost:synack_lost:4,6
@@ -452,7 +471,7 @@ missing-data:missing_data:4,6 fin-wait1-orphan:fin_wait1_orphan:4,6 data-user-ti
 data-retries2:data_retries2:4,6 keepalive-exhausted:keepalive_exhausted:4,6 fin-wait2-reaped:fin_wait2_reaped:4,6
 time-wait-rst:time_wait_rst:4,6 syn-cookies:syn_cookies:4,6 accept-queue-overflow:accept_queue_overflow:6
 accept-queue-overflow-abort:accept_queue_overflow_abort:4,6 fast-open:fast_open:4,6
-crossing-fin-lost:crossing_fin_lost:4,6"
+crossing-fin-lost:crossing_fin_lost:4,6 rst-after-lost-data:rst_after_lost_data:4,6"
 
 echo "Linux $(uname -r)"
 made=0

@@ -10,8 +10,9 @@ usage: server.py ADDR PORT MODE [COUNT]
   MODE noaccept - listen with a backlog of 4 and never accept: the accept queue fills (it holds 5)
   MODE stream  - read the request to the client's FIN, then send 1 KiB every 0.5 s for 6 s, then close
   MODE tfo     - as close, on a listener that accepts TCP Fast Open (data in the SYN)
+  MODE abort   - read the request, send a line, 0.3 s later close with SO_LINGER 0 (RST abort)
 """
-import signal, socket, sys, time
+import signal, socket, struct, sys, time
 
 addr, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
@@ -47,6 +48,13 @@ for _ in range(count):
         for _ in range(12):
             c.sendall(b'r' * 1024)
             time.sleep(0.5)
+        c.close()
+        continue
+    if mode == 'abort':
+        c.recv(4096)
+        c.sendall(b'bye\n')
+        time.sleep(0.3)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
         c.close()
         continue
     if mode == 'closefirst':

@@ -30,6 +30,11 @@ export class Endpoint {
   /** Frame of the segment that moved it into the current state. */
   sinceFrame = 0;
 
+  /**
+   * The highest acknowledgement number we were seen sending (-1: none): the next sequence number we expected from the
+   * peer, as far as the capture knows. Where the peer's bytes were lost on the way, it is below the peer's sndNxt.
+   */
+  ackNxt = -1;
   /** Initial sequence number, once a SYN from this side was seen. */
   isn = 0;
   /** Highest sequence number sent plus one (covers SYN and FIN). */
@@ -115,6 +120,7 @@ export class Endpoint {
     this.facts = 0;
     this.since = 0;
     this.sinceFrame = 0;
+    this.ackNxt = -1;
     this.isn = 0;
     this.sndNxt = 0;
     this.finSeq = -1;

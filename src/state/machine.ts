@@ -259,6 +259,7 @@ export class ConnectionMachine {
     if (this.nextDue <= s.ts) this.proveBySilence(s.ts, from, s);
     snd.sentPackets++;
     if (snd.ttl === 0) snd.ttl = s.ttl;
+    if (s.flags & ACK && (snd.ackNxt < 0 || seqDiff(s.ack, snd.ackNxt) > 0)) snd.ackNxt = s.ack;
     if (rcv.probesUnanswered !== 0) rcv.probesUnanswered = 0; // whatever the peer probed, this answers
     // Anything we send shows we did not give up (an ACK we await is proved or undone by our FINs alone).
     if (snd.silenceProves !== Silence.AckArrived && snd.silenceDue !== Infinity) this.setDue(snd, Infinity);
@@ -416,7 +417,12 @@ export class ConnectionMachine {
     const d = seqDiff(s.seq, snd.sndNxt);
     // Linux answers RSTs in window but not exact with a challenge ACK; an exact one aborts. The challenge ACK,
     // when it shows, is a segment sent after the RST: rstNotTaken undoes the move then.
-    return d >= -1 && d < window;
+    if (d >= -1 && d < window) return true;
+    // The receiver never got the sender's last bytes (lost on the way): what it expects is what it last acknowledged,
+    // and an RST there (one a closed socket sends in answer to its segment) is exact for it.
+    if (rcv.ackNxt < 0) return false;
+    const r = seqDiff(s.seq, rcv.ackNxt);
+    return r >= -1 && r < window;
   }
 
   /**

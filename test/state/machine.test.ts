@@ -91,6 +91,25 @@ test('a bare ACK past an unseen FIN, then data past it: the unseen segment was a
   t.is(r.server_state, 'ESTABLISHED');
 });
 
+test('an RST at the sequence number the receiver last acknowledged is exact for it, though the sender had sent more', (t) => {
+  // The server's 3 bytes never reached the client, whose ACKs stay at SISN + 1. The server aborts (the client answers
+  // that RST, not exact for it, with a challenge ACK the capture lost); much later the client closes, and the server,
+  // closed, answers its FIN with an RST at the FIN's acknowledgement number: exact, the client is gone.
+  const r = run([
+    ...handshake(),
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 7, t: 0.1 },
+    { from: 's', flags: ACK, seq: SISN + 1, ack: CISN + 8, t: 0.101 },
+    { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 8, len: 3, t: 0.102 },
+    { from: 's', flags: RST | ACK, seq: SISN + 4, ack: CISN + 8, t: 0.2 },
+    { from: 'c', flags: FIN | ACK, seq: CISN + 8, ack: SISN + 1, t: 15 },
+    { from: 's', flags: RST, seq: SISN + 1, t: 15.0001 },
+  ]).records[0]!;
+  t.is(r.client_state, 'CLOSED');
+  t.is(r.server_state, 'CLOSED');
+  t.is(r.transitions.at(-1)!.cause, 'received RST');
+  t.is(r.transitions.at(-1)!.side, 'client');
+});
+
 test('FIN_WAIT1 receiving a FIN that acks ours goes to TIME_WAIT', (t) => {
   const { records } = run([
     ...handshake(),
