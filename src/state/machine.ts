@@ -599,8 +599,10 @@ export class ConnectionMachine {
 
   /**
    * `side` sends past a FIN the capture never saw: it sent that FIN. If this ACK is the first to acknowledge the peer's FIN,
-   * sent once, our FIN went first (the peer's found us in FIN_WAIT1, and the ACK answers it); if the peer sent its FIN
-   * again, the ACK answers a repeat, and we take the usual order: its FIN reached us, then we closed (LAST_ACK).
+   * sent once, and follows it as an answer does, our FIN went first (the peer's found us in FIN_WAIT1, which acknowledges
+   * at once); if the peer sent its FIN again, or the ACK comes later than an answer to the one seen could (no sooner than
+   * the peer's shortest retransmission timeout), it answers a repeat, and we take the usual order: its FIN reached us,
+   * then we closed (LAST_ACK).
    */
   private finPassed(side: Side, s: Segment): void {
     const e = this.endpoint(side);
@@ -610,7 +612,8 @@ export class ConnectionMachine {
     const finSeq = e.sndNxt;
     e.sndNxt = seqAdd(finSeq, 1);
     const acksPeerFin = peer.sentFin && !e.peerFinAcked && (s.flags & ACK) !== 0 && seqGe(s.ack, seqAdd(peer.finSeq, 1));
-    if (acksPeerFin && peer.finRetransmits > 0) {
+    const reaction = this.reactionTime(side);
+    if (acksPeerFin && (peer.finRetransmits > 0 || s.ts - peer.lastFinTs > Math.max(reaction, RTO_MIN))) {
       e.peerFinAcked = true;
       this.receiveFin(side, s.ts, s.frame, 'received FIN: acknowledged, ACK uncaptured', true);
     }

@@ -78,6 +78,18 @@ test('a bare ACK past an unseen FIN that answers the peer\'s repeated FIN: the u
   t.is(r.client_state, 'CLOSED');
   t.is(r.server_state, 'TIME_WAIT');
   t.deepEqual(r.transitions.filter((x) => x.side === 'client').map((x) => x.to), ['SYN_SENT', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+  // The repeat the capture missed too: an ACK half a second after the only FIN seen answers a later one all the same.
+  const late = run([
+    ...handshake(),
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 11, t: 0.1 },
+    { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 12, len: 4, t: 0.101 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 5, ack: CISN + 12, t: 0.3 },
+    { from: 'c', flags: ACK, seq: CISN + 13, ack: SISN + 6, t: 0.81 },
+    { from: 'c', flags: FIN | ACK, seq: CISN + 12, ack: SISN + 6, t: 1.4 },
+    { from: 's', flags: ACK, seq: SISN + 6, ack: CISN + 13, t: 1.4001 },
+  ]).records[0]!;
+  t.is(late.client_state, 'CLOSED');
+  t.is(late.server_state, 'TIME_WAIT');
 });
 
 test('a bare ACK past an unseen FIN, then data past it: the unseen segment was a byte of data', (t) => {
