@@ -26,7 +26,7 @@ export interface LifecycleLimits {
 }
 
 // Reused across all lifecycles: applying a segment allocates nothing.
-const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1, ttl: 0 };
+const segment: Segment = { ts: 0, frame: 0, flags: 0, seq: 0, ack: 0, len: 0, window: 0, wscale: -1, ttl: 0, tsVal: 0 };
 const outcome: SegmentOutcome = { retransmission: false, rstAccepted: false, rejectedSyn: false };
 /** The gaps of the capture being judged, read by the one judgement every record reuses. */
 let gapsNow: CaptureGaps = NO_GAPS;
@@ -157,6 +157,7 @@ export class Lifecycle {
     segment.window = pkt.window;
     segment.wscale = pkt.wscale;
     segment.ttl = pkt.ipTtl;
+    segment.tsVal = pkt.tsVal;
     this.machine.apply(fromClient ? 'client' : 'server', segment, outcome);
     this.analysis.packet(pkt, fromClient);
     this.packets++;

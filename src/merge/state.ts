@@ -16,8 +16,8 @@ import type { ConnectionTally, ReadTally } from '../analyze.js';
 import type { Aggregate } from '../rules/findings.js';
 import type { PackedBytes } from './bytes.js';
 
-/** Raised whenever what the state holds or how it is written changes (2: an endpoint's yes-or-no facts became one number; 3: kept packets are untagged numbers; 5: an endpoint keeps the highest ACK number it sent). */
-export const MERGE_STATE_VERSION = 5;
+/** Raised whenever what the state holds or how it is written changes (2: an endpoint's yes-or-no facts became one number; 3: kept packets are untagged numbers; 5: an endpoint keeps the highest ACK number it sent; 6: and the timestamp of the segment that proved its FIN unseen). */
+export const MERGE_STATE_VERSION = 6;
 
 /** A findings aggregate as JSON: its sets as lists. */
 export type AggregateJson = Omit<Aggregate, 'sources' | 'ports'> & { sources: string[]; ports: number[] };

@@ -49,6 +49,11 @@ export class Endpoint {
    * once our silence proves it arrived.
    */
   finAckLosses = 0;
+  /**
+   * The timestamp value of the segment of ours that proved our FIN unseen (0: none, or no timestamps): the FIN, when it
+   * comes later with a timestamp no greater, was sent before that segment and overtaken by it, not sent again.
+   */
+  finProvedTsVal = 0;
   /** The ACK number our FIN segment carried (-1: it carried none): whoever takes our FIN takes that ACK too. */
   finCarriedAck = -1;
   /** Last raw window advertised, and the window scale shift from our SYN. */
@@ -126,6 +131,7 @@ export class Endpoint {
     this.finSeq = -1;
     this.lastFinTs = -1;
     this.finAckLosses = 0;
+    this.finProvedTsVal = 0;
     this.finCarriedAck = -1;
     this.window = 0;
     this.wscale = 0;

@@ -41,6 +41,8 @@ export interface Segment {
   wscale: number;
   /** TTL or hop limit (0: unknown). */
   ttl: number;
+  /** TCP timestamp value (0: no timestamp option). */
+  tsVal: number;
 }
 
 /**
@@ -618,6 +620,27 @@ export class ConnectionMachine {
       this.receiveFin(side, s.ts, s.frame, 'received FIN: acknowledged, ACK uncaptured', true);
     }
     this.sendFin(side, finSeq, e.peerFinAcked ? seqAdd(peer.finSeq, 1) : -1, s.ts, s.frame, 'sent FIN: uncaptured, a later segment past it', true);
+    e.finProvedTsVal = s.tsVal;
+  }
+
+  /**
+   * The FIN `finPassed` inferred comes after all, overtaken on the way by the segment that proved it (its timestamp is no
+   * later): it is no retransmission, and its ACK tells the order. If it acknowledges the peer's FIN, it was sent after
+   * that FIN arrived: a passive close (LAST_ACK), not crossing FINs.
+   */
+  private overtakenFin(side: Side, s: Segment): void {
+    const e = this.endpoint(side);
+    const peer = this.endpoint(other(side));
+    e.finInferred = false;
+    e.finProvedTsVal = 0;
+    e.finCarriedAck = s.flags & ACK ? s.ack : -1;
+    if (!peer.sentFin || !(s.flags & ACK) || !seqGe(s.ack, seqAdd(peer.finSeq, 1))) return;
+    const cause: Cause = "sent FIN: overtaken, after the peer's FIN arrived";
+    if (e.state === 'CLOSING') this.move(side, 'LAST_ACK', cause, s.ts, s.frame, true);
+    else if (e.state === 'TIME_WAIT' && e.finAcked) this.move(side, 'CLOSED', cause, s.ts, s.frame, true);
+    else return;
+    this.bothFinCrossed = false;
+    if (this.firstFinBy === side) this.firstFinBy = other(side);
   }
 
   /** The FIN we inferred was a data byte: `side` sent data past it. Both sides go back to where they would be without it. */
@@ -627,6 +650,7 @@ export class ConnectionMachine {
     const peer = this.endpoint(peerSide);
     const cause: Cause = 'sent data after an inferred FIN: it was data';
     e.finInferred = false;
+    e.finProvedTsVal = 0;
     e.sentFin = false;
     e.finSeq = -1;
     e.finAcked = false;
@@ -715,6 +739,10 @@ export class ConnectionMachine {
     const snd = this.endpoint(from);
     const finSeq = seqAdd(s.seq, s.len);
     if (snd.sentFin) {
+      if (snd.finInferred && snd.finProvedTsVal !== 0 && s.tsVal !== 0 && finSeq === snd.finSeq && seqLe(s.tsVal, snd.finProvedTsVal)) {
+        this.overtakenFin(from, s);
+        return;
+      }
       if (seqLe(finSeq, snd.finSeq)) {
         snd.finRetransmits++;
         out.retransmission = true;

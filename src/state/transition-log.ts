@@ -47,6 +47,7 @@ export const CAUSES = [
   'received FIN: seen near it, its ACK lost',
   'sent data after an inferred FIN: it was data',
   'sent FIN: uncaptured, a later segment past it',
+  'sent FIN: overtaken, after the peer\'s FIN arrived',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 

@@ -73,7 +73,7 @@ test('an endpoint reset is a new endpoint', (t) => {
 
 test('a machine reset is a new machine, its log empty', (t) => {
   const used = new ConnectionMachine();
-  used.apply('client', { ts: 1, frame: 1, flags: SYN, seq: 1, ack: 0, len: 0, window: 100, wscale: 7, ttl: 64 }, { retransmission: false, rstAccepted: false, rejectedSyn: false });
+  used.apply('client', { ts: 1, frame: 1, flags: SYN, seq: 1, ack: 0, len: 0, window: 100, wscale: 7, ttl: 64, tsVal: 0 }, { retransmission: false, rstAccepted: false, rejectedSyn: false });
   scramble(used);
   used.reset(false);
   t.deepEqual(primitives(used), primitives(new ConnectionMachine()));

@@ -25,6 +25,8 @@ export interface Seg {
   port?: number;
   /** TTL (default 64: no router on the way). */
   ttl?: number;
+  /** TCP timestamp value (default 0: no timestamp option). */
+  tsval?: number;
 }
 
 /** Feeds hand-built segments to a tracker, one reused PacketView as the decoder does; calls `each` after every packet. */
@@ -47,6 +49,7 @@ export function feed(tracker: FlowTracker, segments: Seg[], each?: () => void): 
     p.ack = (s.ack ?? 0) >>> 0;
     p.payloadLen = s.len ?? 0;
     p.window = s.win ?? 1000;
+    p.tsVal = s.tsval ?? 0;
     tracker.onPacket(p);
     each?.();
   });

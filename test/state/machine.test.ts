@@ -64,6 +64,30 @@ test('a bare ACK one past all its sender sent: a FIN lost before the capture; an
   t.truthy(r.anomalies.find((a) => a.code === 'retransmissions' && a.side === 'client'), 'the FIN seen is the second');
 });
 
+test('a bare ACK past an unseen FIN, then that FIN with an earlier timestamp: overtaken, and its ACK of the peer\'s FIN orders the close', (t) => {
+  // Reordered on the way: the client closed after the server's FIN reached it (its FIN acknowledges that FIN), then
+  // acknowledged something more; the ACK overtook the FIN. A passive close: LAST_ACK, then CLOSED.
+  const overtaken = [
+    ...handshake(),
+    { from: 'c', flags: ACK | PSH, seq: CISN + 1, ack: SISN + 1, len: 11, t: 0.1, tsval: 100 },
+    { from: 's', flags: ACK | PSH, seq: SISN + 1, ack: CISN + 12, len: 4, t: 0.101, tsval: 500 },
+    { from: 's', flags: FIN | ACK, seq: SISN + 5, ack: CISN + 12, t: 0.102, tsval: 500 },
+    { from: 'c', flags: ACK, seq: CISN + 13, ack: SISN + 6, t: 0.137, tsval: 136 },
+    { from: 'c', flags: FIN | ACK, seq: CISN + 12, ack: SISN + 6, t: 0.138, tsval: 135 },
+    { from: 's', flags: ACK, seq: SISN + 6, ack: CISN + 13, t: 0.1381, tsval: 536 },
+  ] satisfies Seg[];
+  const r = run(overtaken).records[0]!;
+  t.is(r.client_state, 'CLOSED');
+  t.is(r.server_state, 'TIME_WAIT');
+  t.is(r.active_closer, 'server');
+  t.falsy(r.anomalies.find((a) => a.code === 'retransmissions' && a.side === 'client'), 'the FIN was sent once');
+  t.is(r.transitions.find((x) => x.side === 'client' && x.to === 'LAST_ACK')!.cause, "sent FIN: overtaken, after the peer's FIN arrived");
+  // A later timestamp: the FIN sent again after the crossing, as before.
+  const again = run(overtaken.map((x, i) => (i === overtaken.length - 2 ? { ...x, t: 0.4, tsval: 400 } : i === overtaken.length - 1 ? { ...x, t: 0.4001 } : x))).records[0]!;
+  t.is(again.client_state, 'TIME_WAIT');
+  t.is(again.server_state, 'TIME_WAIT');
+});
+
 test('a bare ACK past an unseen FIN that answers the peer\'s repeated FIN: the usual order, the peer\'s FIN first, then LAST_ACK', (t) => {
   const r = run([
     ...handshake(),
