@@ -64,6 +64,44 @@ test('JUnit: every rule evaluated is a test case, those that held as passed ones
   t.notRegex(r.stderr, DEFAULT_NOTE, 'a policy is no default');
 });
 
+test('rule flags on top of a policy: --max of a code the file limits replaces its limit, --fail-on its fail_on, per_endpoint stays (as the README says)', async (t) => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  t.regex(readme, /a `--max` naming a code the file's `max` limits too replaces the file's limit for that code \(of two `--max` for one code, the last counts\), and `--fail-on` replaces the file's `fail_on`/);
+  t.regex(readme, /leaves `per_endpoint` alone: a file's per-endpoint limit of the same code still applies beside it/);
+  t.notRegex(readme, /`--fail-on` add to the file/);
+  // close-wait-leak.pcap has 5 close_wait_stuck, all on 10.77.0.2:8080, and a warning close_wait_leak.
+  const policy = file('overridden.json', JSON.stringify({
+    max: { close_wait_stuck: 0, reset: 0 },
+    per_endpoint: { '10.77.0.2:8080': { close_wait_stuck: 3 } },
+    fail_on: 'warning',
+  }));
+  const leak = cap('close-wait-leak.pcap');
+  const [fileOnly, flags, lastWins, looser] = await Promise.all([
+    cli(['check', '--policy', policy, leak]),
+    cli(['check', '--policy', policy, '--max', 'close_wait_stuck=5', '--fail-on', 'critical', '--format', 'junit', leak]),
+    cli(['check', '--policy', policy, '--max', 'close_wait_stuck=5', '--max', 'close_wait_stuck=4', '--fail-on', 'critical', leak]),
+    cli(['check', '--policy', file('per-endpoint-5.json', JSON.stringify({ max: { close_wait_stuck: 0 }, per_endpoint: { '10.77.0.2:8080': { close_wait_stuck: 5 } } })), '--max', 'close_wait_stuck=5', leak]),
+  ]);
+  t.is(fileOnly.status, 1);
+  t.regex(fileOnly.stdout, /FAIL max\.close_wait_stuck: 5 close_wait_stuck, at most 0 allowed/);
+  t.regex(fileOnly.stdout, /FAIL fail_on\.warning: warning finding close_wait_leak/);
+  // The flag's 5 replaced the file's 0 and --fail-on critical the file's warning; the file's per-endpoint 3 still applies.
+  t.is(flags.status, 1, flags.stdout + flags.stderr);
+  const cases = [...flags.stdout.matchAll(/<testcase classname="tcp-lifecycle" name="([^"]+)"(\/>|><failure)/g)].map((m) => [m[1], m[2] === '/>' ? 'pass' : 'fail']);
+  t.deepEqual(Object.fromEntries(cases), {
+    'max.close_wait_stuck': 'pass',
+    'max.reset': 'pass',
+    'per_endpoint.10.77.0.2:8080.close_wait_stuck': 'fail',
+    'fail_on.critical': 'pass',
+  });
+  t.regex(flags.stdout, /<failure message="10\.77\.0\.2:8080: 5 close_wait_stuck, at most 3 allowed/);
+  t.is(lastWins.status, 1);
+  t.regex(lastWins.stdout, /FAIL max\.close_wait_stuck: 5 close_wait_stuck, at most 4 allowed/);
+  t.notRegex(lastWins.stdout, /at most 0 allowed|fail_on/);
+  t.is(looser.status, 0, looser.stdout + looser.stderr);
+  t.regex(looser.stdout, /check passed: 2 rule\(s\)/);
+});
+
 test('--max takes every anomaly and finding code, also accept_queue_overflow and server_closes_first', async (t) => {
   const [queue, closes] = await Promise.all([
     cli(['check', '--max', 'accept_queue_overflow=0', cap('accept-queue-overflow.pcap')]),
