@@ -8,7 +8,7 @@
  * runs the command.
  */
 import type { ArgumentsCamelCase, Argv, InferredOptionTypes, Options } from 'yargs';
-import { single, STDIN_ARG } from './common.js';
+import { single, STDIN_ARG, unmarked } from './common.js';
 import type { Io } from './io.js';
 
 export type OptionSet = Record<string, Options>;
@@ -32,13 +32,16 @@ export interface Command {
   knows(option: string): boolean;
   /** The command's long option names, for "did you mean". */
   readonly optionNames: readonly string[];
+  /** Does it take files (captures, analyses) as positionals, which may follow `--`? */
+  readonly takesFiles: boolean;
   /** Adds the command to a yargs instance; `ran` receives its exit code. */
   register(y: Argv, io: Io, ran: (code: number) => void): Argv;
 }
 
 export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): Command {
   const name = spec.command.split(' ')[0]!;
-  const declared = [...Object.keys(spec.options), ...[...spec.command.matchAll(/<([\w-]+)(?:\.\.)?>/g)].map((m) => m[1]!)];
+  const positionals = [...spec.command.matchAll(/<([\w-]+)(?:\.\.)?>/g)].map((m) => m[1]!);
+  const declared = [...Object.keys(spec.options), ...positionals];
   const known = new Set(['help', 'h', 'version', ...declared, ...declared.map(camelCase)]);
   for (const option of Object.values(spec.options)) for (const alias of [option.alias ?? []].flat()) known.add(alias);
   // An option's value `-` reaches its parser as typed (parsing carries a bare `-` under another name); an option that takes one
@@ -54,12 +57,20 @@ export function defineCommand<P, O extends OptionSet>(spec: CommandSpec<P, O>): 
     name,
     knows: (option) => known.has(option),
     optionNames: ['help', 'version', ...Object.keys(spec.options)],
+    takesFiles: positionals.length > 0,
     register: (y, io, ran) =>
       y.command(
         spec.command,
         spec.describe,
         (b) => spec.positionals(b).options(options),
         async (args) => {
+          // Files given after `--` arrive marked (see OPERAND_MARK): the command sees them as typed.
+          const given = args as Record<string, unknown>;
+          for (const key of positionals) {
+            const value = given[key];
+            if (typeof value === 'string') given[key] = unmarked(value);
+            else if (Array.isArray(value)) given[key] = value.map((v: unknown) => (typeof v === 'string' ? unmarked(v) : v));
+          }
           const read = new Set<string | symbol>();
           const watched = new Proxy(args, {
             get(target, key, receiver) {

@@ -11,6 +11,17 @@ import { progressLine, shown, UsageError, type Io } from './io.js';
 /** yargs drops a bare `-`, so standard input travels through parsing under this name. */
 export const STDIN_ARG = '\u0000stdin';
 
+/**
+ * An argument after `--` is a file whatever it looks like (`-x.pcap`), but
+ * yargs leaves such arguments out of the positionals: each travels through
+ * parsing as an ordinary word, behind this mark, and leaves it before the
+ * command sees it.
+ */
+export const OPERAND_MARK = '\u0000operand:';
+
+/** An argument as typed, without the mark of one given after `--`. */
+export const unmarked = (arg: string): string => (arg.startsWith(OPERAND_MARK) ? arg.slice(OPERAND_MARK.length) : arg);
+
 export const capturesPositional = (y: Argv) =>
   y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files (pcap, pcapng), or - for standard input' });
 

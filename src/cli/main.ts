@@ -13,7 +13,7 @@ import { TimeError } from '../report/states-at.js';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
 import type { Command } from './command.js';
-import { STDIN_ARG } from './common.js';
+import { OPERAND_MARK, STDIN_ARG, unmarked } from './common.js';
 import { diffCommand } from './diff.js';
 import { extractCommand } from './extract.js';
 import { mergeCommand } from './merge.js';
@@ -35,7 +35,7 @@ export async function main(args: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   try {
     refuseUnknownOptions(args);
-    let y = yargs(args.map((a) => (a === '-' ? STDIN_ARG : a)))
+    let y = yargs(forParsing(args))
       .scriptName('tcp-lifecycle')
       // Values reach the options' own parsers as typed, so a bad one is named as typed (1e400, not Infinity).
       .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
@@ -58,6 +58,19 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     return interrupt.exitCode ?? failure(error);
   }
+}
+
+/**
+ * The arguments as yargs is to see them: `-` (standard input) under its
+ * parsing name and, for a command that takes files, every argument after
+ * `--` marked as one (the Unix convention: `analyze -- -x.pcap` reads the
+ * file `-x.pcap`), since yargs leaves them out of the positionals.
+ */
+function forParsing(args: string[]): string[] {
+  const parsed = args.map((a) => (a === '-' ? STDIN_ARG : a));
+  const end = args.indexOf('--');
+  if (end < 0 || !COMMANDS.find((c) => c.name === args[0])?.takesFiles) return parsed;
+  return [...parsed.slice(0, end), ...parsed.slice(end + 1).map((a) => (a === STDIN_ARG ? a : OPERAND_MARK + a))];
 }
 
 /**
@@ -89,7 +102,13 @@ function refuseUnknownOptions(args: string[]): void {
 /** yargs' wording, in the tool's: an option it does not know is an "unknown option". */
 function usageMessage(message: string): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]!.split(', ').map((a) => (a.length > 1 ? `--${a}` : `-${a}`)).join(', ')}`;
+  if (unknown) {
+    // A word after `--` is no option: one too many (diff -- a b c) is named as typed.
+    const words = unknown[1]!.split(', ');
+    const extra = words.filter((a) => a.startsWith(OPERAND_MARK)).map((a) => shown(unmarked(a)));
+    const options = words.filter((a) => !a.startsWith(OPERAND_MARK)).map((a) => (a.length > 1 ? `--${a}` : `-${a}`));
+    return [options.length > 0 ? `unknown option ${options.join(', ')}` : '', extra.length > 0 ? `too many arguments: ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
+  }
   // A value outside an option's choices: each named as typed, with the choices, on one line.
   if (message.startsWith('Invalid values:')) {
     const invalid = [...message.matchAll(/Argument: (\S+), Given: (.*), Choices: (.*)/g)].map(([, name, given, choices]) => `--${name} ${shown(unquoted(given!))}: not one of ${choices!.split(', ').map(unquoted).join(', ')}`);
