@@ -16,6 +16,7 @@ import { isOneSided, toConnectionRecord } from './flow/lifecycle.js';
 import { CaptureGaps } from './flow/capture-gaps.js';
 import { FlowTracker, DEFAULT_STUCK_AFTER, type ConnectionSink } from './flow/tracker.js';
 import { MergeCollector } from './merge/collector.js';
+import { checkOptions } from './option-limits.js';
 import type { ShardMergeState } from './parallel/protocol.js';
 import { FindingsAggregator, type Aggregate } from './rules/findings.js';
 import type { ConnectionSummary, FindingRecord, OutputRecord, SummaryRecord } from './records.js';
@@ -168,6 +169,7 @@ export async function runPipelineTo(
   options: AnalyzeOptions,
   output: PipelineOutput,
 ): Promise<SummaryRecord> {
+  checkOptions(options);
   const given = Array.isArray(inputList) ? inputList : [inputList];
   const distinct = distinctInputs(given);
   const inputs = await prepareInputs(distinct.inputs, options.signal);
@@ -590,6 +592,7 @@ export async function* analyze(inputs: CaptureInput | CaptureInput[], options: A
  * hundreds of thousands of records (the report, states and check commands).
  */
 export async function* analyzeInBatches(inputs: CaptureInput | CaptureInput[], options: AnalyzeOptions = {}): AsyncGenerator<OutputRecord[]> {
+  checkOptions(options);
   let queue: OutputRecord[] = [];
   let done = false;
   let failure: unknown;

@@ -6,7 +6,8 @@ import { runSharded } from '../parallel/sharded.js';
 import { NdjsonEncoder } from '../report/ndjson-encoder.js';
 import { TableWriter } from '../report/table.js';
 import { defineCommand } from './command.js';
-import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, numberOption } from './common.js';
+import { LIMITS } from '../option-limits.js';
+import { analysisOptions, capturesPositional, COMMON_OPTIONS, inputsOf, limited } from './common.js';
 import { finish, say, UsageError } from './io.js';
 
 const options = {
@@ -15,7 +16,7 @@ const options = {
   jobs: {
     alias: 'j',
     default: 1,
-    coerce: numberOption('jobs', 'a whole number', { min: 1, max: 1024, whole: true }),
+    coerce: limited('jobs', LIMITS.jobs),
     describe: 'worker threads; connections are split among them by flow hash (needs --format ndjson)',
   },
 } as const;

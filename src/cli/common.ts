@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, InferredOptionTypes } from 'yargs';
 import { DEFAULTS, type AnalyzeOptions, type CaptureInput } from '../analyze.js';
+import { LIMITS, type NumberLimit } from '../option-limits.js';
 import { progressLine, shown, UsageError, type Io } from './io.js';
 
 /** yargs drops a bare `-`, so standard input travels through parsing under this name. */
@@ -37,7 +38,7 @@ export function single(name: string, value: unknown): unknown {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** A parser for a number option within [min, max] (whole numbers only when `whole`). */
-export function numberOption(name: string, what: string, { min = 0, max = Number.MAX_SAFE_INTEGER, whole = false } = {}) {
+export function numberOption(name: string, what: string, { min = 0, max = Number.MAX_SAFE_INTEGER, whole = false }: Partial<NumberLimit> = {}) {
   return (raw: unknown): number => {
     const value = single(name, raw);
     const n = typeof value === 'number' ? value : DECIMAL.test(String(value)) ? Number(value) : NaN;
@@ -47,28 +48,28 @@ export function numberOption(name: string, what: string, { min = 0, max = Number
   };
 }
 
-/** Largest record accepted: the pcapng block cap, so no length field can make the reader hold more. */
-const MAX_RECORD_LIMIT = 16 * 1024 * 1024;
+/** A flag checked against the limits the library's option of the same name has (option-limits.ts). */
+export const limited = (name: string, limit: NumberLimit) => numberOption(name, limit.what, limit);
 
 export const COMMON_OPTIONS = {
   'stuck-after': {
     default: DEFAULTS.stuckAfter,
-    coerce: numberOption('stuck-after', 'a number of seconds', { max: 1e9 }),
+    coerce: limited('stuck-after', LIMITS.stuckAfter),
     describe: 'seconds an endpoint may wait in FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, SYN_SENT or SYN_RECV before it is flagged stuck',
   },
   'time-wait': {
     default: DEFAULTS.timeWait,
-    coerce: numberOption('time-wait', 'a number of seconds', { max: 1e9 }),
+    coerce: limited('time-wait', LIMITS.timeWait),
     describe: 'TIME_WAIT length in seconds used to age endpoints out (Linux: 60)',
   },
   'max-live': {
     default: DEFAULTS.maxLive,
-    coerce: numberOption('max-live', 'a whole number', { min: 1, whole: true }),
+    coerce: limited('max-live', LIMITS.maxLive),
     describe: 'most live connections held; beyond it the idlest leave the table, those waiting in a close judged at the end of the capture',
   },
   'max-record': {
     default: DEFAULTS.maxRecord,
-    coerce: numberOption('max-record', 'a whole number of bytes', { min: 1, max: MAX_RECORD_LIMIT, whole: true }),
+    coerce: limited('max-record', LIMITS.maxRecord),
     describe: 'largest capture record accepted, in bytes',
   },
   progress: { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' },
