@@ -4,7 +4,8 @@
  * back-pressure and a reader that goes away) and the signals that stop a run.
  * Commands receive these; none of them touches `process` itself.
  */
-import { closeSync, createWriteStream, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createWriteStream, fstatSync } from 'node:fs';
+import { WholeFile } from '../whole-file.js';
 import type { Writable } from 'node:stream';
 import type { Progress } from '../analyze.js';
 import type { SummaryRecord } from '../records.js';
@@ -152,28 +153,21 @@ export class Output {
 }
 
 /**
- * Writes a whole file through a temporary file beside it and a rename, so
- * FILE is either complete or untouched. The text goes out piece by piece and
- * every write is checked to the last byte; one that fails (a full disk,
- * ENOSPC) is an error naming the file, and the temporary file is removed.
+ * Writes a whole file (see WholeFile: FILE is either complete or untouched).
+ * The text goes out piece by piece and every write is checked to the last
+ * byte; one that fails (a full disk, ENOSPC) is an error naming the file.
  */
 export function writeFileWhole(file: string, text: string | string[]): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  let fd: number | undefined;
+  let out: WholeFile | undefined;
   try {
-    fd = openSync(temporary, 'w');
-    for (const piece of typeof text === 'string' ? [text] : text) {
-      const bytes = Buffer.from(piece, 'utf8');
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    }
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temporary, file);
+    out = new WholeFile(file);
+    for (const piece of typeof text === 'string' ? [text] : text) out.write(Buffer.from(piece, 'utf8'));
+    out.commit();
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temporary, { force: true });
+    out?.abandon();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${shown(file)}: cannot write${code === 'ENOSPC' ? ': no space left on the device' : ''} (${code ?? (error as Error).message}); nothing was written to it`);
+    const left = out === undefined || out.untouchedOnFailure ? '; nothing was written to it' : '';
+    throw new UsageError(`${shown(file)}: cannot write${code === 'ENOSPC' ? ': no space left on the device' : ''} (${code ?? (error as Error).message})${left}`);
   }
 }
 

@@ -12,7 +12,7 @@
  * finding code, whose connections are known only at the end of a first
  * pass: then the files are read twice.
  */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { WholeFile } from '../whole-file.js';
 import { runPipelineTo, DEFAULTS, type AnalyzeOptions, type CaptureInput } from '../analyze.js';
 import { hostOf } from '../flow/address.js';
 import type { FindingCode, SummaryRecord } from '../records.js';
@@ -29,10 +29,9 @@ const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
 /** Output is written in pieces of this size, every write checked. */
 const BUFFER_BYTES = 1 << 20;
 
-/** A capture file written through a temporary file beside it, renamed once complete. */
+/** A capture file written whole (see WholeFile). */
 class CaptureWriter {
-  private readonly temporary: string;
-  private readonly fd: number;
+  private readonly out: WholeFile;
   private buffer = new Uint8Array(BUFFER_BYTES);
   private used = 0;
   /** The first pcap file header written: a later input's must match it (one pcap file has one header). */
@@ -40,9 +39,8 @@ class CaptureWriter {
   private format: 'pcap' | 'pcapng' | undefined;
   records = 0;
 
-  constructor(private readonly file: string) {
-    this.temporary = `${file}.${process.pid}.tmp`;
-    this.fd = openSync(this.temporary, 'w');
+  constructor(file: string) {
+    this.out = new WholeFile(file);
   }
 
   /** A record that carries no packet: a pcap file header, or a pcapng block. */
@@ -77,25 +75,19 @@ class CaptureWriter {
   }
 
   private flush(): void {
-    for (let done = 0; done < this.used; ) done += writeSync(this.fd, this.buffer, done, this.used - done);
+    this.out.write(this.buffer, 0, this.used);
     this.used = 0;
   }
 
   /** Completes the file: FILE now holds it whole. */
   finish(): void {
     this.flush();
-    closeSync(this.fd);
-    renameSync(this.temporary, this.file);
+    this.out.commit();
   }
 
   /** Leaves FILE as it was. */
   abandon(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-    rmSync(this.temporary, { force: true });
+    this.out.abandon();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runPipeline } from '../../src/analyze.js';
@@ -132,4 +132,24 @@ test('a full disk is exit 2 with a message: report -o leaves no file, and standa
   } finally {
     spawnSync('umount', [tiny]);
   }
+});
+
+test('-o to a device or through a link writes to it, never replacing it: /dev/full is a full disk and stays a device; /dev/null takes the report; a link keeps pointing at its file, which gets the report', (t) => {
+  const capture = path.join(CAPTURES, 'close-wait-leak.pcap');
+  const full = runCli(['report', '-o', '/dev/full', capture]);
+  t.is(full.status, 2);
+  t.regex(full.stderr, /\/dev\/full: cannot write: no space left on the device \(ENOSPC\)/);
+  t.true(statSync('/dev/full').isCharacterDevice(), '/dev/full is still the device');
+  const nothing = runCli(['report', '-o', '/dev/null', capture]);
+  t.is(nothing.status, 0, nothing.stderr);
+  t.true(statSync('/dev/null').isCharacterDevice(), '/dev/null is still the device');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'report-link-'));
+  const file = path.join(dir, 'report.md');
+  writeFileSync(file, 'old');
+  symlinkSync(file, path.join(dir, 'latest.md'));
+  const linked = runCli(['report', '--format', 'md', '-o', path.join(dir, 'latest.md'), capture]);
+  t.is(linked.status, 0, linked.stderr);
+  t.is(readlinkSync(path.join(dir, 'latest.md')), file, 'the link is kept');
+  t.regex(readFileSync(file, 'utf8'), /^# TCP lifecycle report/);
+  t.deepEqual(readdirSync(dir).sort(), ['latest.md', 'report.md'], 'no temporary file left');
 });
